@@ -1,0 +1,37 @@
+# annsuite: every command a user needs. `make demo` and `make test` set up
+# .venv from requirements.txt first (again whenever it changes).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 6006
+APP ?= all
+
+.PHONY: venv demo test bench tensorboard lint clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt setup.cfg
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m apps demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench $(APP)
+
+tensorboard: $(STAMP)
+	$(VENV)/bin/tensorboard --logdir tensorboard_logs --host 127.0.0.1 --port $(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check apps shared tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

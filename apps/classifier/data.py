@@ -1,0 +1,259 @@
+"""Classifier data: the digits default, image folders, MNIST IDX files.
+
+`load_data(config)` returns an `ImageData` with deterministic train,
+validation and test splits; every file has been read and checked.
+
+Formats, detected from `--data`:
+- absent or `digits`: scikit-learn's handwritten digits (1,797 real 8x8
+  scans, shipped in the dependency), up-sampled to `image_size`.
+- a folder per class, `root/<class>/*.png|jpg|...`, optionally under
+  `train/`, `val/` (or `validation/`) and `test/`.
+- MNIST/Fashion-MNIST IDX: a folder (or the images file) with
+  `*-images-idx3-ubyte[.gz]` and the matching `*-labels-idx1-ubyte[.gz]`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from shared.data import BadInputs, is_image_file, read_image, read_images, resize_images, split_indices
+from shared.errors import DataError, UsageError
+
+log = logging.getLogger("annsuite")
+
+SPLIT_NAMES = {"train": "train", "val": "validation", "validation": "validation", "test": "test"}
+DEFAULT_SIZE = {"digits": 16, "idx": 28, "folder": 96}
+
+
+@dataclass
+class ImageData:
+    """Images in [0, 255] as float32 (N, H, W, C) and integer labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list
+    source: str
+    skipped: int = 0
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def image_shape(self):
+        return tuple(self.x_train.shape[1:])
+
+
+def detect_format(spec):
+    """'digits', 'idx' or 'folder' for a --data value (raises UsageError)."""
+    if spec in (None, "", "digits"):
+        return "digits"
+    path = Path(spec)
+    if not path.exists():
+        raise UsageError(f"--data {spec}: no such file or folder")
+    if idx_files(path):
+        return "idx"
+    if path.is_dir():
+        return "folder"
+    raise UsageError(f"--data {spec}: expected a folder of class folders or MNIST IDX files")
+
+
+def idx_files(path):
+    """(images file, labels file) of an IDX data set at `path`, or None."""
+    path = Path(path)
+    candidates = sorted(path.glob("*idx3-ubyte*")) if path.is_dir() else [path]
+    for images in candidates:
+        if "idx3-ubyte" not in images.name:
+            continue
+        labels = images.with_name(images.name.replace("images", "labels").replace("idx3", "idx1"))
+        if not labels.exists():
+            raise DataError(images, f"no matching labels file {labels.name}")
+        return images, labels
+    return None
+
+
+def read_idx(path):
+    """Read one IDX file (optionally gzipped) into a numpy array."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as error:
+        raise DataError(path, f"unreadable IDX file: {error}") from None
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] != 0x08:
+        raise DataError(path, "not an unsigned-byte IDX file (bad magic number)")
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    expected = 4 + 4 * ndim + int(np.prod(dims))
+    if len(raw) != expected:
+        raise DataError(path, f"truncated IDX file: {len(raw)} bytes, header promises {expected}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_idx(path, size):
+    images_path, labels_path = idx_files(path)
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if len(images) != len(labels):
+        raise DataError(labels_path, f"{len(labels)} labels for {len(images)} images")
+    x = resize_images(images[..., None].astype("float32"), size)
+    names = [str(i) for i in range(int(labels.max()) + 1)]
+    return x, labels.astype("int32"), names
+
+
+def load_digits(size):
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    digits = sklearn_digits()
+    x = (digits.images[..., None] * (255.0 / 16.0)).astype("float32")
+    return resize_images(x, size), digits.target.astype("int32"), [str(n) for n in range(10)]
+
+
+def class_folders(root, bad):
+    """Class sub-folders of `root`, sorted; empty ones are bad input."""
+    folders = sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith("."))
+    kept = []
+    for folder in folders:
+        if not any(p.is_file() for p in folder.iterdir()):
+            bad.report(DataError(folder, "empty class folder (no files)"))
+            continue
+        kept.append(folder)
+    return kept
+
+
+def list_folder(root, bad, class_names=None):
+    """(paths, labels, class names) of a folder of class folders."""
+    folders = class_folders(root, bad)
+    if not folders:
+        raise DataError(root, "no class folders with files (expected root/<class>/<image>)")
+    names = class_names or [f.name for f in folders]
+    paths, labels = [], []
+    for folder in folders:
+        if folder.name not in names:
+            bad.report(DataError(folder, f"unknown class {folder.name!r} (not in the training classes)"))
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if not is_image_file(path):
+                bad.report(DataError(path, f"not an image file (extension {path.suffix or 'none'!r})"))
+                continue
+            paths.append(path)
+            labels.append(names.index(folder.name))
+    return paths, np.asarray(labels, "int32"), names
+
+
+def read_folder(root, size, channels, bad, class_names=None):
+    paths, labels, names = list_folder(root, bad, class_names)
+    images, kept = read_images(paths, size, channels, bad)
+    keep = {p: i for i, p in enumerate(paths)}
+    return images, labels[[keep[p] for p in kept]], names
+
+
+def split_folders(root):
+    """{split name: folder} when `root` has train/val/test sub-folders."""
+    found = {SPLIT_NAMES[p.name]: p for p in Path(root).iterdir() if p.is_dir() and p.name in SPLIT_NAMES}
+    return found if "train" in found else {}
+
+
+def resolve_shape(config, kind):
+    """(image size, channels) from the config and the data's kind."""
+    size = config.image_size or DEFAULT_SIZE[kind]
+    channels = config.channels or (1 if kind in ("digits", "idx") and not config.pretrained else 3)
+    return size, channels
+
+
+def to_channels(x, channels):
+    if x.shape[-1] == channels:
+        return x
+    return np.repeat(x, channels, axis=-1) if channels == 3 else x.mean(axis=-1, keepdims=True)
+
+
+def load_arrays(config, kind, size, channels, bad):
+    """All examples of an unsplit source: (x, y, class names)."""
+    if kind == "digits":
+        x, y, names = load_digits(size)
+    elif kind == "idx":
+        x, y, names = load_idx(config.data, size)
+    else:
+        x, y, names = read_folder(config.data, size, channels, bad)
+    return to_channels(x, channels), y, names
+
+
+def load_data(config):
+    """Load, check and split the data the config names."""
+    kind = detect_format(config.data)
+    size, channels = resolve_shape(config, kind)
+    bad = BadInputs(config.skip_bad)
+    splits = split_folders(config.data) if kind == "folder" else {}
+    if splits:
+        data = load_split_folders(splits, size, channels, config, bad)
+    else:
+        x, y, names = load_arrays(config, kind, size, channels, bad)
+        if len(x) < 10:
+            raise DataError(config.data or "digits", f"only {len(x)} usable images; need at least 10")
+        train, val, test = split_indices(y, (config.validation_fraction, config.test_fraction), config.seed)
+        data = ImageData(x[train], y[train], x[val], y[val], x[test], y[test], names, kind)
+    if config.max_train_samples:
+        data.x_train = data.x_train[: config.max_train_samples]
+        data.y_train = data.y_train[: config.max_train_samples]
+    data.skipped = bad.summary()
+    log.info("data: %s, %d classes, train/validation/test = %d/%d/%d images of %s",
+             kind, len(data.class_names), len(data.y_train), len(data.y_val), len(data.y_test),
+             data.image_shape)
+    return data
+
+
+def load_split_folders(splits, size, channels, config, bad):
+    """Use the train/val/test folders as given; split what is missing."""
+    x, y, names = read_folder(splits["train"], size, channels, bad)
+    parts = {}
+    for split in ("validation", "test"):
+        if split in splits:
+            parts[split] = read_folder(splits[split], size, channels, bad, class_names=names)[:2]
+    if len(parts) < 2:
+        train, val, test = split_indices(y, (config.validation_fraction, config.test_fraction), config.seed)
+        parts.setdefault("validation", (x[val], y[val]))
+        parts.setdefault("test", (x[test], y[test]))
+        keep = train if "validation" not in splits else np.concatenate([train, val])
+        x, y = x[np.sort(keep)], y[np.sort(keep)]
+    return ImageData(x, y, *parts["validation"], *parts["test"], names, "folder")
+
+
+def load_eval_data(config, spec, class_names):
+    """Every image at `spec` (same format rules) as one test set."""
+    kind = detect_format(spec)
+    size, channels = resolve_shape(config, kind)
+    bad = BadInputs(config.skip_bad)
+    if kind == "folder":
+        x, y, _ = read_folder(spec, size, channels, bad, class_names=class_names)
+    else:
+        x, y, _ = load_arrays(dataclasses.replace(config, data=spec), kind, size, channels, bad)
+    bad.summary()
+    return to_channels(x, channels), y
+
+
+def read_inputs(paths, size, channels, skip_bad):
+    """Image files (folders expanded) for predict/explain: (array, paths)."""
+    files = []
+    for spec in paths:
+        path = Path(spec)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p)))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"{spec}: no such file or folder")
+    if not files:
+        raise UsageError("no image files to read")
+    bad = BadInputs(skip_bad)
+    images, kept = read_images(files, size, channels, bad)
+    bad.summary()
+    return images, kept
+
+
+__all__ = ["ImageData", "load_data", "load_eval_data", "read_inputs", "read_image"]

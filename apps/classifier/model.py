@@ -1,0 +1,72 @@
+"""The classifier: augmentation -> backbone -> pooling -> dropout -> softmax."""
+
+from __future__ import annotations
+
+import keras
+
+from shared.backbones import build_backbone
+
+
+def augmentation_layers(seed, flip=True):
+    """Random flip, rotation, zoom, shift, contrast and noise (training only).
+
+    `flip=False` for data whose mirror image is another thing (digits).
+    """
+    flips = [keras.layers.RandomFlip("horizontal", seed=seed)] if flip else []
+    return keras.Sequential([
+        *flips,
+        keras.layers.RandomRotation(0.05, seed=seed),
+        keras.layers.RandomTranslation(0.08, 0.08, seed=seed),
+        keras.layers.RandomZoom(0.1, seed=seed),
+        keras.layers.RandomContrast(0.1, seed=seed, value_range=(0, 255)),
+        # GaussianNoise takes a standard deviation of at most 1: add it in [0, 1] units.
+        keras.layers.Rescaling(1.0 / 255.0),
+        keras.layers.GaussianNoise(0.02, seed=seed),
+        keras.layers.Rescaling(255.0),
+    ], name="augmentation")
+
+
+def regularizer(config):
+    if config.l1 and config.l2:
+        return keras.regularizers.L1L2(l1=config.l1, l2=config.l2)
+    if config.l1:
+        return keras.regularizers.L1(config.l1)
+    if config.l2:
+        return keras.regularizers.L2(config.l2)
+    return None
+
+
+def build_model(config, image_shape, num_classes, augment, flip=True):
+    """Build (model, backbone) for the config.
+
+    The model takes float images in [0, 255] of `image_shape` and returns
+    class probabilities. Layer names used elsewhere: `backbone`, `pool`,
+    `classes` (CAM), `augmentation`.
+    """
+    backbone, converter = build_backbone(
+        config.backbone, image_shape, weights=config.weights, preset=config.preset,
+        width=config.width, kernel_initializer=config.initializer,
+        kernel_regularizer=regularizer(config))
+    images = keras.Input(image_shape, name="images")
+    x = augmentation_layers(config.seed, flip)(images) if augment else images
+    if converter is not None:
+        x = converter(x)
+    features = backbone(x)
+    pool = keras.layers.GlobalAveragePooling2D if len(features.shape) == 4 else keras.layers.GlobalAveragePooling1D
+    x = pool(name="pool")(features)
+    x = keras.layers.Dropout(config.dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classes",
+                                 kernel_regularizer=regularizer(config), dtype="float32")(x)
+    return keras.Model(images, outputs, name="classifier"), backbone
+
+
+def compile_model(model, learning_rate, decay_steps=None):
+    """Adam with cosine decay over `decay_steps` (constant when None)."""
+    if decay_steps:
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.01)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model

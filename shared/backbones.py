@@ -1,0 +1,324 @@
+"""One registry of image backbones, selected by name.
+
+Every backbone is a keras-hub `Backbone`: a functional model from images in
+[0, 255] (shape HxWxC) to a feature map. So a backbone trained here saves
+with `save_to_preset(folder)` and loads back with
+`keras_hub.models.Backbone.from_preset(folder)`, like any keras-hub preset.
+
+Built in (compact versions of the course's architectures, made of the shared
+blocks in `shared.layers`): lenet5, alexnet, vgg, inception, resnet.
+From `keras.applications` (ImageNet weights with `weights="imagenet"`):
+mobilenetv2, resnet50, efficientnetb0, vgg16. Any keras-hub image backbone:
+`build_backbone(preset=NAME_OR_FOLDER)`.
+
+Fine-tuning (`freeze`, `unfreeze_top`) is the standard procedure: train a new
+head on a frozen backbone, then unfreeze the top blocks with every
+BatchNormalization kept frozen (inference mode) and recompile at a lower
+learning rate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import keras_hub
+
+from shared.errors import UsageError
+from shared.layers import ConvBlock, ImagenetPreprocessing, InceptionBlock, ResidualBlock
+
+log = logging.getLogger("annsuite")
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """A registered family: builder(x, width, initializer, regularizer) -> features."""
+
+    builder: object
+    description: str
+    application: str | None = None  # keras.applications class name
+    preprocessing: str | None = None  # ImagenetPreprocessing mode, None: own scaling
+
+
+BACKBONES: dict[str, BackboneSpec] = {}
+
+
+def register_backbone(name, description, application=None, preprocessing=None):
+    """Decorator: register `builder` under `name`."""
+
+    def decorate(builder):
+        if name in BACKBONES:
+            raise ValueError(f"backbone {name!r} is registered twice")
+        BACKBONES[name] = BackboneSpec(builder, description, application, preprocessing)
+        return builder
+
+    return decorate
+
+
+def _conv(x, filters, size, **options):
+    return ConvBlock(filters, size, **options)(x)
+
+
+@register_backbone("lenet5", "LeNet-5 (LeCun 1998): 5x5 conv, pool, 5x5 conv, pool, C5 conv")
+def lenet5(x, width, initializer, regularizer):
+    options = dict(batch_norm=False, activation="tanh", kernel_initializer=initializer,
+                   kernel_regularizer=regularizer)
+    x = _conv(x, 6, 5, **options)
+    x = keras.layers.AveragePooling2D(2)(x)
+    x = _conv(x, 16, 5, padding="valid", **options)
+    x = keras.layers.AveragePooling2D(2)(x)
+    return _conv(x, 120, min(5, int(x.shape[1] or 5)), padding="valid", **options)
+
+
+@register_backbone("alexnet", "AlexNet (2012), compact: large strided first filters, ReLU")
+def alexnet(x, width, initializer, regularizer):
+    options = dict(batch_norm=False, kernel_initializer=initializer, kernel_regularizer=regularizer)
+    large = (x.shape[1] or 0) >= 128
+    x = _conv(x, width * 2, 11 if large else 5, strides=4 if large else 2, **options)
+    x = keras.layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    x = _conv(x, width * 4, 5, **options)
+    x = keras.layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    for filters in (width * 8, width * 8, width * 4):
+        x = _conv(x, filters, 3, **options)
+    return keras.layers.Dropout(0.25)(x)
+
+
+@register_backbone("vgg", "VGG (2014), compact: three stacks of two 3x3 convolutions")
+def vgg(x, width, initializer, regularizer):
+    for stage, filters in enumerate((width, width * 2, width * 4)):
+        for _ in range(2):
+            x = _conv(x, filters, 3, kernel_initializer=initializer, kernel_regularizer=regularizer)
+        if stage < 2:
+            x = keras.layers.MaxPooling2D(2)(x)
+    return x
+
+
+@register_backbone("inception", "GoogLeNet (2014), compact: stem and four inception blocks")
+def inception(x, width, initializer, regularizer):
+    options = dict(kernel_initializer=initializer, kernel_regularizer=regularizer)
+    x = _conv(x, width, 3, **options)
+    for filters in (width // 2, width):
+        x = InceptionBlock(filters, filters // 2, filters, filters // 4, filters // 2, filters // 2,
+                           **options)(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    for filters in (width, width * 2):
+        x = InceptionBlock(filters, filters // 2, filters, filters // 4, filters // 2, filters // 2,
+                           **options)(x)
+    return x
+
+
+@register_backbone("resnet", "ResNet (2016), compact: stem and three stages of residual blocks")
+def resnet(x, width, initializer, regularizer):
+    options = dict(kernel_initializer=initializer, kernel_regularizer=regularizer)
+    x = _conv(x, width, 3, **options)
+    for stage, filters in enumerate((width, width * 2, width * 4)):
+        x = ResidualBlock(filters, strides=1 if stage == 0 else 2, **options)(x)
+        x = ResidualBlock(filters, **options)(x)
+    return x
+
+
+def _application(name):
+    def build(x, width, initializer, regularizer):
+        model = getattr(keras.applications, name)(
+            include_top=False, weights=None, input_shape=tuple(x.shape[1:]))
+        model.name = name.lower()
+        return model(x)
+
+    return build
+
+
+for _name, _app, _mode in (("mobilenetv2", "MobileNetV2", "tf"), ("resnet50", "ResNet50", "caffe"),
+                           ("efficientnetb0", "EfficientNetB0", None), ("vgg16", "VGG16", "caffe")):
+    register_backbone(_name, f"keras.applications.{_app} (ImageNet weights available)",
+                      application=_app, preprocessing=_mode)(_application(_app))
+
+
+@keras.saving.register_keras_serializable(package="annsuite")
+class ImageBackbone(keras_hub.models.Backbone):
+    """A registered backbone family as a keras-hub Backbone.
+
+    Args:
+        family: a name from `BACKBONES`.
+        image_shape: (height, width, channels) of the input images.
+        width: base number of filters of the built-in families.
+        kernel_initializer: initializer of the built-in families' convolutions.
+        kernel_regularizer: regularizer (or its config) of those, or None.
+        **kwargs: `name`, `dtype`, `trainable`.
+
+    Example:
+    ```python
+    backbone = ImageBackbone("resnet", image_shape=(32, 32, 1))
+    features = backbone(keras.ops.zeros((2, 32, 32, 1)))  # (2, 8, 8, 128)
+    ```
+    """
+
+    def __init__(self, family, image_shape, width=32, kernel_initializer="he_normal",
+                 kernel_regularizer=None, **kwargs):
+        if family not in BACKBONES:
+            raise ValueError(f"unknown backbone {family!r}; known: {', '.join(BACKBONES)}")
+        spec = BACKBONES[family]
+        images = keras.Input(tuple(image_shape), name="images")
+        if spec.preprocessing:
+            x = ImagenetPreprocessing(spec.preprocessing, name="preprocessing")(images)
+        elif spec.application:
+            x = images  # EfficientNet rescales inside
+        else:
+            x = keras.layers.Rescaling(1.0 / 255.0, name="rescaling")(images)
+        regularizer = keras.regularizers.get(kernel_regularizer)
+        features = spec.builder(x, width, kernel_initializer, regularizer)
+        super().__init__(inputs=images, outputs=features, **kwargs)
+        self.family = family
+        self.image_shape = tuple(image_shape)
+        self.width = width
+        self.kernel_initializer = kernel_initializer
+        self.kernel_regularizer = keras.regularizers.serialize(regularizer)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "family": self.family,
+            "image_shape": self.image_shape,
+            "width": self.width,
+            "kernel_initializer": self.kernel_initializer,
+            "kernel_regularizer": self.kernel_regularizer,
+        })
+        return config
+
+
+def load_imagenet_weights(backbone):
+    """Copy ImageNet weights of a keras.applications family into `backbone`."""
+    spec = BACKBONES[backbone.family]
+    if spec.application is None:
+        raise UsageError(f"--weights imagenet: backbone {backbone.family!r} has no ImageNet weights; "
+                         f"use one of {', '.join(n for n, s in BACKBONES.items() if s.application)}")
+    if backbone.image_shape[-1] != 3:
+        raise UsageError("--weights imagenet needs RGB input (3 channels)")
+    try:
+        pretrained = getattr(keras.applications, spec.application)(
+            include_top=False, weights="imagenet", input_shape=backbone.image_shape)
+    except Exception as error:  # noqa: BLE001 - any download failure reads the same to a user
+        raise UsageError(
+            f"--weights imagenet: the {spec.application} ImageNet weights cannot be had offline "
+            f"({type(error).__name__}); download them once on a connected machine into "
+            "~/.keras/models/, or pass --weights PATH to a .weights.h5 file") from None
+    backbone.get_layer(spec.application.lower()).set_weights(pretrained.get_weights())
+
+
+def build_backbone(name="resnet", image_shape=(32, 32, 3), weights="none", preset=None,
+                   width=32, kernel_initializer="he_normal", kernel_regularizer=None):
+    """Build a backbone by registry name or keras-hub preset, with weights.
+
+    Args:
+        name: a registered family (ignored when `preset` is given).
+        image_shape: input shape (height, width, channels).
+        weights: "none", "imagenet", or a path to a `.weights.h5` file or a
+            `.keras` file holding a backbone (e.g. written by
+            `--save-backbone`).
+        preset: a keras-hub preset name or a local preset folder.
+
+    Returns:
+        (backbone, image_converter): the converter is a keras-hub
+        `ImageConverter` for presets that ship one, else None.
+    """
+    if preset:
+        return load_preset(preset), load_converter(preset)
+    weights = str(weights)
+    if weights.endswith(".keras"):
+        return load_backbone_file(weights), None
+    if name not in BACKBONES:
+        raise UsageError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}")
+    backbone = ImageBackbone(name, image_shape, width=width, kernel_initializer=kernel_initializer,
+                             kernel_regularizer=kernel_regularizer, name="backbone")
+    if weights == "imagenet":
+        load_imagenet_weights(backbone)
+    elif weights != "none":
+        load_weights_file(backbone, weights)
+    return backbone, None
+
+
+def load_weights_file(backbone, path):
+    if not Path(path).is_file():
+        raise UsageError(f"--weights {path}: no such file")
+    try:
+        backbone.load_weights(path)
+    except (ValueError, KeyError, OSError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UsageError(f"--weights {path}: does not fit backbone {backbone.family!r}: {first}") from None
+    log.info("backbone weights loaded from %s", path)
+
+
+def load_backbone_file(path):
+    if not Path(path).is_file():
+        raise UsageError(f"--weights {path}: no such file")
+    model = keras.saving.load_model(path, safe_mode=True)
+    log.info("backbone loaded from %s", path)
+    return model
+
+
+def load_preset(preset):
+    """Load a keras-hub backbone from a preset name or folder."""
+    if Path(preset).exists() and not (Path(preset) / "config.json").is_file():
+        raise UsageError(f"--preset {preset}: not a keras-hub preset folder (no config.json)")
+    try:
+        return keras_hub.models.Backbone.from_preset(str(preset))
+    except Exception as error:  # noqa: BLE001 - names the preset, hides the stack
+        first = (str(error).splitlines() or [type(error).__name__])[0]
+        raise UsageError(f"--preset {preset}: cannot load ({first}); a preset name needs the "
+                         "network once, a local preset folder does not") from None
+
+
+def load_converter(preset):
+    """The preset's ImageConverter, or None when it has none."""
+    try:
+        return keras_hub.layers.ImageConverter.from_preset(str(preset))
+    except Exception:  # noqa: BLE001 - presets without a converter are normal
+        return None
+
+
+def save_backbone(backbone, path):
+    """Write a backbone as a keras-hub preset folder, or a `.keras` file."""
+    path = Path(path)
+    if path.suffix == ".keras":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        backbone.save(path)
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        backbone.save_to_preset(str(path))
+    log.info("backbone saved to %s", path)
+    return path
+
+
+def unit_layers(model):
+    """The layers of `model` that count as blocks (nested models flattened)."""
+    units = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            units.extend(unit_layers(layer))
+        elif layer.weights:
+            units.append(layer)
+    return units
+
+
+def freeze(backbone):
+    """Phase 1 of fine-tuning: nothing in the backbone trains."""
+    backbone.trainable = False
+
+
+def unfreeze_top(backbone, blocks):
+    """Phase 2: the top `blocks` blocks train, BatchNorm stays frozen.
+
+    A block is a layer with weights: a shared block (ConvBlock,
+    ResidualBlock...) counts once, a keras.applications model counts each
+    of its layers. A frozen BatchNormalization runs in inference mode.
+    """
+    backbone.trainable = True
+    units = unit_layers(backbone)
+    for layer in units[: max(len(units) - blocks, 0)]:
+        layer.trainable = False
+    # Keras has no public walk over sub-layers of custom layers.
+    for layer in backbone._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    return len(units[-blocks:]) if blocks else 0

@@ -1,0 +1,95 @@
+"""SavedModel export with a serving signature on raw inputs, checked at once.
+
+`export_saved_model` writes the archive into a temporary folder next to the
+destination, reloads it with `tf.saved_model.load`, compares its outputs on
+real examples with the Keras model's, and only then renames it into place:
+an interrupted or failed export never leaves a half-written SavedModel where
+a good one is expected.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from shared.errors import AnnsuiteError
+
+log = logging.getLogger("annsuite")
+
+TOLERANCE = 1e-4
+
+
+class ExportError(AnnsuiteError):
+    """The reloaded SavedModel disagrees with the Keras model."""
+
+
+def max_difference(expected, actual):
+    """Largest absolute difference over the numeric outputs both have.
+
+    String outputs must match exactly (else the difference is infinite).
+    """
+    worst = 0.0
+    for name, value in expected.items():
+        got = np.asarray(actual[name])
+        value = np.asarray(value)
+        if value.dtype.kind in "OSU":
+            same = np.array_equal(value.astype(bytes), got.astype(bytes))
+            worst = max(worst, 0.0 if same else float("inf"))
+        else:
+            worst = max(worst, float(np.max(np.abs(value.astype("float64") - got.astype("float64")))))
+    return worst
+
+
+def export_saved_model(resources, serve, input_signature, out_dir, examples, expected,
+                       tolerance=TOLERANCE):
+    """Write, reload, verify and publish a SavedModel.
+
+    Args:
+        resources: the Keras models (or layers) whose variables `serve` uses.
+        serve: the serving function: takes the raw inputs, returns a dict of
+            named outputs.
+        input_signature: list of `tf.TensorSpec` of `serve`'s arguments.
+        out_dir: where the SavedModel ends up.
+        examples: dict of real inputs for the check, keyed by argument name.
+        expected: dict of outputs the Keras model gives on them.
+        tolerance: the largest absolute difference accepted.
+
+    Returns:
+        dict with `path` and `max_abs_difference`.
+
+    Raises:
+        ExportError: above `tolerance`; nothing is published then.
+    """
+    import keras
+    import tensorflow as tf
+
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    archive = keras.export.ExportArchive()
+    for resource in resources:
+        archive.track(resource)
+    archive.add_endpoint("serving_default", serve, input_signature=input_signature)
+    archive.write_out(str(tmp), verbose=False)
+    reloaded = tf.saved_model.load(str(tmp)).signatures["serving_default"]
+    outputs = {k: v.numpy() for k, v in reloaded(**{k: tf.constant(v) for k, v in examples.items()}).items()}
+    difference = max_difference(expected, outputs)
+    if not difference <= tolerance:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ExportError(f"export check failed: reloaded SavedModel differs from the Keras model "
+                          f"by {difference:.3g} (> {tolerance:g})")
+    if out_dir.exists():
+        old = out_dir.with_name(out_dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+        tmp.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(out_dir)
+    log.info("SavedModel written to %s (max abs difference %.3g on %d examples)",
+             out_dir, difference, len(next(iter(examples.values()))))
+    return {"path": str(out_dir), "max_abs_difference": difference}

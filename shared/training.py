@@ -1,0 +1,238 @@
+"""The one training runner every app uses.
+
+`start_run` makes the run folder, writes `config.json`, seeds everything and
+picks the distribution strategy. `fit_phase` runs `model.fit` with the
+standard callbacks (TensorBoard, best checkpoint, BackupAndRestore, early
+stopping, TerminateOnNaN, history.csv); a run may have several phases (for
+example frozen backbone, then fine-tuning) whose epochs continue one count.
+`finish_run` writes `metrics.json`.
+
+Resume: rerunning the same command into the same run folder continues. A
+finished phase leaves `backup/<phase>.weights.h5` and a marker and is
+skipped; an interrupted phase resumes from Keras' BackupAndRestore at the
+last completed epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.callbacks.history import HistoryCSV
+from shared.errors import UsageError
+
+log = logging.getLogger("annsuite")
+
+LOG_ROOT_ENV = "ANNSUITE_LOGDIR"
+
+
+@dataclass
+class Run:
+    """A training run: its folder, config, strategy and start time."""
+
+    path: Path
+    config: object
+    strategy: object
+    started: float = field(default_factory=time.time)
+
+    @property
+    def checkpoint_path(self):
+        return self.path / "checkpoints" / "best.keras"
+
+    def seconds(self):
+        return round(time.time() - self.started, 2)
+
+
+def log_root():
+    """Root folder of run folders: $ANNSUITE_LOGDIR or ./tensorboard_logs."""
+    return Path(os.environ.get(LOG_ROOT_ENV, "tensorboard_logs"))
+
+
+def new_run_path(app, config):
+    """The run folder: config.run_dir, or <root>/<app>/<time>[-name]."""
+    if getattr(config, "run_dir", None):
+        return Path(config.run_dir)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"{stamp}-{config.name}" if getattr(config, "name", None) else stamp
+    path = log_root() / app / name
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = log_root() / app / f"{name}-{suffix}"
+    return path
+
+
+def library_versions():
+    """Versions of the libraries a result depends on."""
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    versions = {"python": platform.python_version(), "tensorflow": tf.__version__,
+                "keras": keras.__version__, "numpy": numpy.__version__}
+    try:
+        import keras_hub
+
+        versions["keras_hub"] = keras_hub.__version__
+    except ImportError:  # pragma: no cover - keras-hub is a pinned dependency
+        pass
+    return versions
+
+
+def write_json(path, payload):
+    """Write JSON atomically (a kill never leaves half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def seed_everything(seed, deterministic=False):
+    """Seed Python, NumPy and the backend; optionally force op determinism."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def get_strategy(name):
+    """`auto`: MirroredStrategy over several local GPUs, else the default."""
+    import tensorflow as tf
+
+    if name == "multi-worker":
+        if "TF_CONFIG" not in os.environ:
+            raise UsageError("--strategy multi-worker needs the TF_CONFIG environment variable")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    if name == "mirrored" or (name == "auto" and len(gpus) > 1):
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def start_run(app, config, argv=(), strategy=None):
+    """Create the run folder, write config.json, seed, choose the strategy.
+
+    Pass `strategy` when it had to exist earlier (before loading data).
+    """
+    strategy = strategy or get_strategy(config.strategy)
+    path = new_run_path(app, config)
+    resumed = (path / "config.json").exists()
+    path.mkdir(parents=True, exist_ok=True)
+    attach_log_file(path / "train.log")
+    if config.mixed_precision:
+        import keras
+
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    seed_everything(config.seed, config.deterministic)
+    write_json(path / "config.json", {
+        "app": app, "config": dataclasses.asdict(config), "command": list(argv),
+        "argv": sys.argv, "versions": library_versions(),
+    })
+    log.info("%s run folder: %s%s", app, path, " (resuming)" if resumed else "")
+    return Run(path=path, config=config, strategy=strategy)
+
+
+def attach_log_file(path):
+    """Also write the annsuite log of this process to the run folder."""
+    for handler in list(log.handlers):
+        if isinstance(handler, logging.FileHandler):
+            log.removeHandler(handler)
+            handler.close()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+
+
+def standard_callbacks(run, phase, monitor="val_loss", mode="min", best_value=None):
+    """TensorBoard, history.csv, best checkpoint, backup, early stop, NaN stop."""
+    import keras
+
+    run.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+    callbacks = [
+        HistoryCSV(run.path / "history.csv", phase=phase),
+        keras.callbacks.TensorBoard(log_dir=str(run.path), write_graph=True, update_freq="epoch"),
+        keras.callbacks.ModelCheckpoint(
+            str(run.checkpoint_path), monitor=monitor, mode=mode, save_best_only=True,
+            initial_value_threshold=best_value),
+        keras.callbacks.TerminateOnNaN(raise_error=True),
+    ]
+    if run.config.patience > 0:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor=monitor, mode=mode, patience=run.config.patience, restore_best_weights=True))
+    # Last, so that a kill after its save never loses an epoch the others logged.
+    callbacks.append(keras.callbacks.BackupAndRestore(str(run.path / "backup" / phase)))
+    return callbacks
+
+
+def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_epoch=0,
+              monitor="val_loss", mode="min", best_value=None, callbacks=()):
+    """Fit one phase with the standard callbacks; skip it if already done.
+
+    Returns:
+        dict with `epochs` (the global epoch count after this phase) and
+        `best` (the best monitored value so far).
+    """
+    marker = run.path / "backup" / f"{phase}.done.json"
+    weights = run.path / "backup" / f"{phase}.weights.h5"
+    import keras
+
+    if marker.exists():
+        model.load_weights(weights)
+        log.info("phase %r finished in an earlier process: weights restored", phase)
+        return read_json(marker)
+    if epochs <= initial_epoch:
+        return {"epochs": initial_epoch, "best": best_value}
+    standard = standard_callbacks(run, phase, monitor, mode, best_value)
+    history = model.fit(
+        train, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
+        callbacks=[*callbacks, *standard], shuffle=False,  # the pipeline shuffles
+        verbose=1 if sys.stdout.isatty() else 2)
+    checkpoint = next(c for c in standard if isinstance(c, keras.callbacks.ModelCheckpoint))
+    best = checkpoint.best if checkpoint.best not in (float("inf"), -float("inf")) else best_value
+    done = {"epochs": (history.epoch[-1] + 1) if history.epoch else initial_epoch,
+            "best": None if best is None else float(best)}
+    model.save_weights(weights)
+    write_json(marker, done)
+    return done
+
+
+def finish_run(run, test_metrics, epochs, **extra):
+    """Write metrics.json ({"test": ..., "seconds": ..., "epochs": ...})."""
+    metrics = {"test": {k: float(v) for k, v in test_metrics.items()},
+               "seconds": run.seconds(), "epochs": int(epochs), **extra}
+    write_json(run.path / "metrics.json", metrics)
+    log.info("test metrics: %s (%.1f s)", json.dumps(metrics["test"]), metrics["seconds"])
+    return metrics
+
+
+def load_run(run_dir):
+    """Read a finished run's config.json, or raise UsageError."""
+    path = Path(run_dir)
+    if not (path / "config.json").is_file():
+        raise UsageError(f"{path}: not a run folder (no config.json)")
+    return read_json(path / "config.json")
+
+
+def load_best_model(run_dir):
+    """Load checkpoints/best.keras safely (no code from the file runs)."""
+    import keras
+
+    path = Path(run_dir) / "checkpoints" / "best.keras"
+    if not path.is_file():
+        raise UsageError(f"{path}: no trained model in this run folder (train first)")
+    return keras.saving.load_model(path, safe_mode=True)

@@ -1,0 +1,76 @@
+"""Helpers shared by the tests: event files, layer round trips, image fixtures."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+
+def event_tags(log_dir):
+    """{run subfolder: {tag: kind}} of every TensorBoard event file below log_dir.
+
+    kind is "image" for image summaries, "scalar" for scalars and "other".
+    """
+    import tensorflow as tf
+
+    found = defaultdict(dict)
+    for path in Path(log_dir).rglob("events.out.tfevents.*"):
+        run = str(path.parent.relative_to(log_dir))
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                plugin = value.metadata.plugin_data.plugin_name
+                kind = {"images": "image", "scalars": "scalar"}.get(plugin, "other")
+                found[run][value.tag] = kind
+    return dict(found)
+
+
+def write_png(path, array):
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(array, dtype="uint8")).save(path)
+    return path
+
+
+def jpeg_bytes(array, quality=90):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(array, dtype="uint8")).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def shape_image(kind, size=24, seed=0, mode="RGB"):
+    """A filled square or disk on noise, in the given PIL mode."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    centre = size / 2 + rng.uniform(-2, 2, size=2)
+    radius = size / 3
+    if kind == "square":
+        mask = (np.abs(yy - centre[0]) < radius) & (np.abs(xx - centre[1]) < radius)
+    else:
+        mask = (yy - centre[0]) ** 2 + (xx - centre[1]) ** 2 < radius**2
+    base = rng.integers(0, 60, size=(size, size, 3))
+    base[mask] = (220, 200, 40) if kind == "square" else (40, 120, 230)
+    image = Image.fromarray(base.astype("uint8"), "RGB")
+    return image.convert(mode)
+
+
+def write_class_folder(root, per_class=8, modes=("RGB", "L", "RGBA"), size=24):
+    """root/square/*.png|jpg and root/disk/*.png of mixed modes."""
+    root = Path(root)
+    for label, kind in enumerate(("square", "disk")):
+        folder = root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        for index in range(per_class):
+            mode = modes[index % len(modes)]
+            image = shape_image(kind, size, seed=label * 1000 + index, mode=mode)
+            suffix = ".jpg" if mode == "RGB" and index % 2 else ".png"
+            image.save(folder / f"{kind}-{index:02d}{suffix}")
+    return root
