@@ -63,9 +63,9 @@ def test_evaluate_reproduces_the_test_accuracy(trained):
 def test_predict_writes_csv_matching_the_model(trained, tmp_path, capsys):
     run_dir, _ = trained
     data = load_data(open_run(run_dir).config)
-    files = [write_png(tmp_path / f"digit-{i}.png", data.x_test[i][..., 0]) for i in range(4)]
+    files = [write_png(tmp_path / f"digit-{i}.png", np.round(data.x_test[i][..., 0])) for i in range(4)]
     result = main(["predict", "--run", str(run_dir), str(tmp_path), "--out", str(tmp_path / "p.csv")])
-    frame = pd.read_csv(tmp_path / "p.csv")
+    frame = pd.read_csv(tmp_path / "p.csv", dtype={"label": str})
     assert frame["file"].tolist() == [str(f) for f in files]
     expected = keras.saving.load_model(run_dir / "checkpoints" / "best.keras").predict(
         np.round(data.x_test[:4]), verbose=0)
@@ -133,7 +133,7 @@ def test_weights_path_is_loaded_into_the_backbone(tmp_path):
     source, _ = build_backbone("resnet", (16, 16, 1), width=4)
     source.save_weights(tmp_path / "b.weights.h5")
     main(["train", "--run-dir", str(tmp_path / "w"), "--weights", str(tmp_path / "b.weights.h5"), "--epochs", "1",
-          "--fine-tune-epochs", "0", "--width", "4", "--max-train-samples", "100"])
+          "--fine-tune-epochs", "0", "--width", "4", "--max-train-samples", "100", "--channels", "1"])
     model = keras.saving.load_model(tmp_path / "w" / "checkpoints" / "best.keras")
     for expected, got in zip(source.weights, model.get_layer("backbone").weights):
         np.testing.assert_array_equal(expected.numpy(), got.numpy())  # frozen: still the loaded values

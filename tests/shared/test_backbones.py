@@ -39,7 +39,7 @@ def test_saved_backbone_loads_back_with_equal_weights(tmp_path, target):
 
 def test_keras_hub_preset_folder_of_another_family_loads(tmp_path):
     hub = keras_hub.models.ResNetBackbone(
-        input_conv_filters=[8], input_conv_kernel_sizes=[3], stackwise_num_filters=[8, 16],
+        input_conv_filters=[64], input_conv_kernel_sizes=[3], stackwise_num_filters=[64, 64],
         stackwise_num_blocks=[1, 1], stackwise_num_strides=[1, 2], block_type="basic_block",
         image_shape=(32, 32, 3))
     hub.save_to_preset(str(tmp_path / "hub"))

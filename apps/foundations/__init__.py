@@ -1,0 +1,5 @@
+"""Foundations: the perceptron, feed-forward networks and how they train."""
+
+DESCRIPTION = "foundations: perceptron rule, MLP on XOR/spirals, vanishing gradients, MLE losses, overfitting"
+METRIC = "accuracy"
+DEMO_ARGS = ["--epochs", "12", "--xor-epochs", "6"]

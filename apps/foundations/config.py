@@ -1,0 +1,134 @@
+"""One training config per experiment of the foundations app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.config import TrainConfig, check_choice, check_positive, option
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+INITS = ("glorot", "he", "normal")
+PROBLEMS = ("spirals", "moons")
+MODES = ("online", "batch", "both")
+
+
+def check_fraction(config, name, upper=1.0):
+    value = getattr(config, name)
+    if not 0.0 <= value < upper:
+        raise ValueError(f"{name} must be in [0, {upper}), got {value!r}")
+
+
+@dataclass
+class PerceptronConfig(TrainConfig):
+    """Options of `python -m apps.foundations perceptron`."""
+
+    data: str | None = option(None, "CSV of x1,...,xn,label (labels 0/1 or -1/1) for the separable problem; absent: two generated blobs")
+    epochs: int = option(100, "maximum epochs of the perceptron rule per problem (XOR uses them all)")
+    learning_rate: float = option(1.0, "step size eta of the rule w += eta * (t - y) * x")
+    mode: str = option("both", "update after each sample (online), once per epoch (batch), or both", MODES)
+    samples: int = option(200, "points of the generated linearly separable problem")
+    patience: int = option(0, "unused (the perceptron rule stops when every point is right)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_choice(self, "mode")
+        check_positive(self, "samples")
+
+    @property
+    def modes(self):
+        return ("online", "batch") if self.mode == "both" else (self.mode,)
+
+
+@dataclass
+class MLPConfig(TrainConfig):
+    """Options of `python -m apps.foundations mlp` (also `train`)."""
+
+    data: str | None = option(None, "CSV of x1,x2,label (labels 0/1) instead of the generated problem")
+    problem: str = option("spirals", "the generated 2-D problem", PROBLEMS)
+    epochs: int = option(15, "maximum epochs on the 2-D problem")
+    xor_epochs: int = option(8, "epochs on XOR (each epoch shows the 4 points 128 times)")
+    batch_size: int = option(16, "examples per batch")
+    learning_rate: float = option(0.03, "Adam learning rate (cosine decay to 1%)")
+    activation: str = option("tanh", "activation of the hidden layers", ACTIVATIONS)
+    hidden_layers: int = option(3, "hidden layers of the 2-D problem's network (XOR: one)")
+    units: int = option(32, "units per hidden layer (XOR: 8)")
+    samples: int = option(800, "points of the generated problem")
+    noise: float = option(0.1, "noise of the generated problem's points")
+    patience: int = option(10, "early-stopping patience in epochs (0 turns early stopping off)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_choice(self, "problem")
+        check_choice(self, "activation")
+        for name in ("xor_epochs", "hidden_layers", "units", "samples"):
+            check_positive(self, name)
+        check_positive(self, "noise", allow_zero=True)
+
+
+@dataclass
+class VanishingConfig(TrainConfig):
+    """Options of `python -m apps.foundations vanishing`."""
+
+    epochs: int = option(2, "epochs each deep network trains (gradients are measured in the first batches)")
+    learning_rate: float = option(1e-3, "Adam learning rate")
+    depth: int = option(20, "hidden layers of the deep networks")
+    width: int = option(32, "units per hidden layer")
+    init: str = option("he", "initialisation of both networks: glorot (Xavier), he, or normal N(0, 0.01)", INITS)
+    gradient_batches: int = option(5, "first training batches whose per-layer gradient norms are logged")
+    samples: int = option(800, "points of the two-moons problem the networks train on")
+    patience: int = option(0, "early-stopping patience in epochs (0 turns early stopping off)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_choice(self, "init")
+        for name in ("depth", "width", "gradient_batches", "samples"):
+            check_positive(self, name)
+
+
+@dataclass
+class MLEConfig(TrainConfig):
+    """Options of `python -m apps.foundations mle`."""
+
+    epochs: int = option(10, "epochs of each model")
+    batch_size: int = option(64, "examples per batch")
+    learning_rate: float = option(0.1, "Adam learning rate (cosine decay to 1%)")
+    samples: int = option(3000, "generated examples of each problem")
+    noise: float = option(0.5, "standard deviation of the regression's Gaussian noise")
+    tolerance: float = option(0.1, "largest allowed |fitted - true| of a regression parameter")
+    classification_tolerance: float = option(0.25, "largest allowed |fitted - true| of a logistic parameter")
+    patience: int = option(0, "early-stopping patience in epochs (0 turns early stopping off)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("samples", "noise", "tolerance", "classification_tolerance"):
+            check_positive(self, name)
+
+
+@dataclass
+class OverfittingConfig(TrainConfig):
+    """Options of `python -m apps.foundations overfitting`."""
+
+    epochs: int = option(30, "epochs of each network")
+    batch_size: int = option(16, "examples per batch")
+    learning_rate: float = option(0.01, "Adam learning rate")
+    samples: int = option(16, "noisy training points (few on purpose)")
+    noise: float = option(0.3, "standard deviation of the label noise")
+    repeats: int = option(20, "passes over the training points per epoch (a small set needs many steps)")
+    units: int = option(256, "units of each of the two hidden layers")
+    l2: float = option(1e-2, "ridge strength of the l2 network (chosen by --folds when set)")
+    l1: float = option(1e-3, "lasso strength of the l1 network")
+    dropout: float = option(0.5, "dropout rate of the dropout network")
+    patience: int = option(5, "patience of the early_stopping network")
+    folds: int = option(0, "choose the l2 strength by K-fold cross-validation (0: off)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("samples", "units", "repeats"):
+            check_positive(self, name)
+        for name in ("noise", "l2", "l1", "folds"):
+            check_positive(self, name, allow_zero=True)
+        check_fraction(self, "dropout")
+        if self.folds == 1:
+            raise ValueError("folds must be 0 (off) or >= 2, got 1")
+        if self.samples < 4:
+            raise ValueError(f"samples must be >= 4, got {self.samples!r}")

@@ -1,0 +1,50 @@
+"""The word2vec app's training options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.config import TrainConfig, check_choice, check_positive, option
+
+MODELS = ("skipgram", "cbow", "nnlm")
+DEFAULT_LEARNING_RATES = {"skipgram": 0.025, "cbow": 0.05, "nnlm": 0.002}
+
+
+@dataclass
+class Word2VecConfig(TrainConfig):
+    """Options of `python -m apps.word2vec train`."""
+
+    epochs: int = option(5, "passes over the training text")
+    batch_size: int = option(2048, "training examples (pairs, windows or n-grams) per step")
+    learning_rate: float | None = option(None, "starting learning rate, decayed linearly; default 0.025 (skipgram), 0.05 (cbow), Adam 0.002 (nnlm)")
+    validation_fraction: float = option(0.02, "fraction of the sentences held out for the validation loss")
+    patience: int = option(0, "early-stopping patience on the validation loss (0: off)")
+    max_train_samples: int | None = option(None, "use at most this many training sentences (debugging)")
+    model: str = option("skipgram", "skipgram, cbow, or the nnlm language-model baseline", MODELS)
+    dim: int = option(100, "vector size")
+    window: int = option(5, "largest distance between a word and its context (each word draws 1..window)")
+    negatives: int = option(5, "noise words per example (negative sampling)")
+    sample: float = option(1e-3, "subsampling threshold of frequent words (0: off)")
+    min_count: int = option(5, "ignore words rarer than this in the training text")
+    min_learning_rate: float = option(1e-4, "learning rate at the end of training (skipgram, cbow)")
+    context_size: int = option(4, "nnlm: previous words seen")
+    hidden: int = option(128, "nnlm: hidden units")
+    max_sentence_length: int = option(1000, "longer lines (text8) are cut into sentences of this many tokens")
+    questions: str | None = option(None, "analogy questions (questions-words.txt format); default: the planted ones of the generated corpus")
+    similarity: str | None = option(None, "comma-separated word-similarity files (WordSim-353 / SimLex-999 format) scored after training")
+    probe_words: list = option([], "words whose nearest neighbours TensorBoard shows per epoch (default: a few frequent words)")
+
+    def __post_init__(self):
+        check_choice(self, "model")
+        if self.learning_rate is None:
+            self.learning_rate = DEFAULT_LEARNING_RATES[self.model]
+        super().__post_init__()
+        for name in ("dim", "window", "min_count", "context_size", "hidden", "max_sentence_length"):
+            check_positive(self, name)
+        check_positive(self, "negatives")
+        check_positive(self, "sample", allow_zero=True)
+        check_positive(self, "min_learning_rate", allow_zero=True)
+        if self.min_learning_rate > self.learning_rate:
+            raise ValueError(f"min_learning_rate must be <= learning_rate, got {self.min_learning_rate!r}")
+        if isinstance(self.probe_words, str):
+            self.probe_words = [word for word in self.probe_words.split(",") if word]

@@ -1,0 +1,213 @@
+"""word2vec data: text files streamed into token ids, vocabulary, splits.
+
+Formats, detected from `--data` (absent: the generated corpus of `corpus.py`):
+- a plain-text file, or a folder of them (every non-hidden file below it, in
+  sorted order); one line is one sentence;
+- the text8 layout (one long line): split into sentences of
+  `max_sentence_length` tokens, like any longer line;
+- gzip or bzip2 files (recognised by their first bytes, any name).
+
+Files are read in 1 MiB blocks, never whole. Tokenisation: text is
+lower-cased; a token is a run of letters or digits (any script), keeping
+apostrophes inside a word (`don't`, `o'er`); all other characters
+(punctuation, hyphens, underscores, symbols) separate tokens. Bytes that are
+not UTF-8 raise a `DataError` naming the file and the byte offset (of the
+decompressed text), or with `--skip-bad` are dropped and counted per file.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import logging
+import re
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from apps.word2vec import corpus
+from shared.data import BadInputs
+from shared.errors import DataError, UsageError
+
+log = logging.getLogger("annsuite")
+
+TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+BLOCK_BYTES = 1 << 20
+
+
+def tokenize(text):
+    """Lower-cased word tokens of `text` (see the module docstring)."""
+    return TOKEN.findall(text.lower())
+
+
+@dataclass
+class Corpus:
+    """Token ids of the training and validation sentences, and the vocabulary.
+
+    `train_ids` / `val_ids` hold the in-vocabulary token ids of each split
+    back to back (out-of-vocabulary tokens removed, as word2vec does);
+    `train_sentences` / `val_sentences` give each token's sentence number.
+    `words` are sorted by decreasing count.
+    """
+
+    words: list
+    counts: np.ndarray
+    train_ids: np.ndarray
+    train_sentences: np.ndarray
+    val_ids: np.ndarray
+    val_sentences: np.ndarray
+    source: str
+    questions: str | None = None
+    skipped: int = 0
+
+    @property
+    def vocab_size(self):
+        return len(self.words)
+
+
+def text_files(spec):
+    """The files of `--data`: the file itself, or every file below a folder."""
+    path = Path(spec)
+    if not path.exists():
+        raise UsageError(f"--data {spec}: no such file or folder")
+    if path.is_file():
+        return [path]
+    files = sorted(p for p in path.rglob("*") if p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    if not files:
+        raise DataError(path, "no text files in this folder")
+    return files
+
+
+def open_binary(path):
+    """A binary stream of the file's text, decompressing gzip and bzip2."""
+    with open(path, "rb") as probe:
+        magic = probe.read(3)
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    if magic == b"BZh":
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+def text_blocks(path):
+    """(byte offset, bytes) blocks of the file's text, each cut after whitespace."""
+    offset, pending = 0, b""
+    with open_binary(path) as stream:
+        while True:
+            try:
+                block = stream.read(BLOCK_BYTES)
+            except (OSError, EOFError) as error:
+                raise DataError(path, f"corrupt compressed file: {error}") from None
+            data = pending + block
+            if not block:
+                if data:
+                    yield offset, data
+                return
+            cut = max(data.rfind(b"\n"), data.rfind(b" "))
+            if cut < 0:
+                pending = data
+                continue
+            yield offset, data[:cut + 1]
+            offset, pending = offset + cut + 1, data[cut + 1:]
+
+
+def decode(path, offset, data, bad, reported):
+    """UTF-8 text of a block; a bad byte raises or (skip_bad) is dropped."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if not reported:
+            bad.report(DataError(path, f"not UTF-8 text: invalid byte 0x{data[error.start]:02x} "
+                                       f"at byte offset {offset + error.start}"))
+            reported.append(path)
+        return data.decode("utf-8", errors="ignore")
+
+
+def file_sentences(path, bad, max_length):
+    """Token lists of one file: one per line, long lines cut to max_length."""
+    current, reported = [], []
+    for offset, data in text_blocks(path):
+        lines = decode(path, offset, data, bad, reported).split("\n")
+        for index, line in enumerate(lines):
+            current.extend(tokenize(line))
+            while len(current) >= max_length:
+                yield current[:max_length]
+                current = current[max_length:]
+            if index < len(lines) - 1 and current:
+                yield current
+                current = []
+    if current:
+        yield current
+
+
+def read_sentences(spec, bad, max_length):
+    """Token lists of every file of `--data`, in order."""
+    for path in text_files(spec):
+        yield from file_sentences(path, bad, max_length)
+
+
+def encode(sentences):
+    """Provisional ids (first-seen order), sentence lengths, and the word list."""
+    index, ids, lengths = {}, array("i"), array("i")
+    for tokens in sentences:
+        ids.extend([index.setdefault(token, len(index)) for token in tokens])
+        lengths.append(len(tokens))
+    return np.frombuffer(ids, dtype=np.int32), np.frombuffer(lengths, dtype=np.int32), list(index)
+
+
+def split_sentences(count, validation_fraction, seed, max_train):
+    """Boolean mask of validation sentences, and of the training ones kept."""
+    rng = np.random.default_rng(seed)
+    validation = rng.random(count) < validation_fraction
+    if count >= 2 and not validation.any():
+        validation[rng.integers(count)] = True
+    train = ~validation
+    if max_train is not None:
+        train &= np.cumsum(train) <= max_train
+    return validation, train
+
+
+def build_corpus(sentences, config, source, questions=None, skipped=0):
+    """Vocabulary (from the training split only) and the id arrays of both splits."""
+    ids, lengths, tokens = encode(sentences)
+    if not len(ids):
+        raise DataError(config.data or "default corpus", "no words in the text")
+    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    validation, train = split_sentences(len(lengths), config.validation_fraction, config.seed,
+                                        config.max_train_samples)
+    in_train = train[sentence_of]
+    counts = np.bincount(ids[in_train], minlength=len(tokens))
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] >= config.min_count]
+    if len(order) < 2:
+        raise DataError(config.data or "default corpus",
+                        f"fewer than 2 words occur at least --min-count {config.min_count} times")
+    final = np.full(len(tokens), -1, dtype=np.int32)
+    final[order] = np.arange(len(order), dtype=np.int32)
+    mapped = final[ids]
+
+    def split(mask):
+        keep = mask & (mapped >= 0)
+        return mapped[keep], sentence_of[keep]
+
+    train_ids, train_sentences = split(in_train)
+    val_ids, val_sentences = split(validation[sentence_of])
+    log.info("corpus %s: %d sentences, %d training tokens, vocabulary %d (min count %d)",
+             source, len(lengths), len(train_ids), len(order), config.min_count)
+    return Corpus([tokens[i] for i in order], counts[order], train_ids, train_sentences,
+                  val_ids, val_sentences, source, questions, skipped)
+
+
+def load_corpus(config):
+    """The corpus of `config.data` (default: generated), checked and split."""
+    if not config.data:
+        return build_corpus(corpus.generate(seed=config.seed), config, "generated",
+                            questions=corpus.questions_text())
+    bad = BadInputs(config.skip_bad)
+    sentences = read_sentences(config.data, bad, config.max_sentence_length)
+    built = build_corpus(sentences, config, str(config.data), skipped=0)
+    built.skipped = bad.summary()
+    return built

@@ -1,0 +1,150 @@
+"""End-to-end runs of every segmenter verb on a tiny budget (offline)."""
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from apps.segmenter.serving import encode_png, open_run, predict_full_size
+from apps.segmenter.train import main
+from shared.cli import run
+from tests.helpers import event_tags, write_png
+from tests.segmenter.fixtures import scene, write_camvid
+
+TINY = ["--scenes", "60", "--image-size", "32", "--base-filters", "4", "--depth", "2", "--epochs", "2",
+        "--patience", "0", "--batch-size", "8"]
+METRIC_KEYS = {"mean_iou", "pixel_accuracy", "iou_background", "iou_disk", "iou_square", "iou_triangle", "iou_ring"}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("segmenter") / "run"
+    metrics = main(["train", "--run-dir", str(run_dir), *TINY, "--upsampling", "bilinear", "--loss", "ce+dice",
+                    "--class-weights", "balanced"])
+    return run_dir, metrics
+
+
+def test_train_writes_metrics_history_and_checkpoint(trained):
+    run_dir, metrics = trained
+    assert METRIC_KEYS <= set(metrics["test"]) and metrics["epochs"] == 2
+    assert 0.0 <= metrics["test"]["mean_iou"] <= 1.0 and 0.0 <= metrics["test"]["pixel_accuracy"] <= 1.0
+    assert json.loads((run_dir / "metrics.json").read_text()) == metrics
+    history = pd.read_csv(run_dir / "history.csv")
+    assert {"loss", "mean_iou", "pixel_accuracy", "val_mean_iou", "val_iou_ring", "learning_rate"} <= set(history)
+    assert (run_dir / "checkpoints" / "best.keras").is_file()
+
+
+def test_tensorboard_has_iou_scalars_and_the_segmentation_picture(trained):
+    tags = event_tags(trained[0])
+    assert {"epoch_mean_iou", "epoch_pixel_accuracy", "epoch_iou_ring", "epoch_learning_rate"} <= set(tags["train"])
+    assert {"epoch_mean_iou", "epoch_iou_disk"} <= set(tags["validation"])
+    assert tags["validation"]["segmentation"] == "image"
+
+
+def test_evaluate_reproduces_the_test_metrics(trained):
+    run_dir, metrics = trained
+    result = main(["evaluate", "--run", str(run_dir)])
+    for key in METRIC_KEYS - {"iou_triangle", "iou_ring", "iou_square", "iou_disk"}:
+        assert result["test"][key] == pytest.approx(metrics["test"][key], nan_ok=True)
+    assert (run_dir / "evaluation.json").is_file()
+
+
+def test_predict_writes_masks_and_overlays_at_the_input_size(trained, tmp_path, capsys):
+    run_dir, _ = trained
+    write_png(tmp_path / "in" / "a.png", scene(0, 20, 24)[0])
+    write_png(tmp_path / "in" / "b.png", scene(1, 40, 30)[0])
+    result = main(["predict", "--run", str(run_dir), str(tmp_path / "in"), "--out", str(tmp_path / "out")])
+    assert len(result["predictions"]) == 2
+    assert Image.open(tmp_path / "out" / "a_mask.png").size == (24, 20)
+    assert Image.open(tmp_path / "out" / "b_overlay.png").size == (30, 40)
+    assert "a_mask.png" in capsys.readouterr().out
+
+
+def test_export_returns_masks_at_two_input_sizes_with_parity(trained, tmp_path):
+    run_dir, _ = trained
+    result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
+    assert result["max_abs_difference"] <= 1e-4
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    trained_run = open_run(run_dir)
+    for height, width in ((20, 24), (50, 36)):
+        images = [scene(i, height, width)[0] for i in range(2)]
+        outputs = serve(image_bytes=tf.constant([encode_png(image) for image in images]))
+        assert outputs["mask"].shape == (2, height, width) and outputs["mask"].dtype == tf.int32
+        assert outputs["probabilities"].shape == (2, height, width, 7 - 2)
+        expected = predict_full_size(trained_run.model, images[1], trained_run.image_size)
+        np.testing.assert_allclose(outputs["probabilities"].numpy()[1], expected, atol=1e-4)
+
+
+def test_fcn_trains_and_is_a_network_without_skips(tmp_path):
+    metrics = main(["train", "--run-dir", str(tmp_path / "fcn"), *TINY, "--model", "fcn", "--epochs", "1"])
+    model = keras.saving.load_model(tmp_path / "fcn" / "checkpoints" / "best.keras")
+    assert model.get_layer("heatmaps").output.shape[1:3] == (8, 8)  # 32 px / 2**depth
+    assert not any(isinstance(layer, keras.layers.Concatenate) or "UNetUp" in type(layer).__name__
+                   for layer in model.layers)
+    assert "mean_iou" in metrics["test"]
+
+
+def test_backbone_unet_freezes_then_fine_tunes(tmp_path):
+    argv = ["train", "--run-dir", str(tmp_path / "bb"), *TINY, "--backbone", "mobilenetv2", "--epochs", "1",
+            "--fine-tune-epochs", "1", "--depth", "3"]
+    metrics = main(argv)
+    history = pd.read_csv(tmp_path / "bb" / "history.csv")
+    assert history["phase"].tolist() == ["decoder", "fine_tune"] and metrics["epochs"] == 2
+    assert history["learning_rate"].iloc[1] < history["learning_rate"].iloc[0] / 5
+    model = keras.saving.load_model(tmp_path / "bb" / "checkpoints" / "best.keras")
+    assert [tuple(o.shape[1:3]) for o in model.get_layer("encoder").outputs] == [(16, 16), (8, 8), (4, 4)]
+
+
+def test_backbone_saved_by_the_classifier_becomes_the_encoder(tmp_path):
+    from shared.backbones import build_backbone, save_backbone
+
+    backbone, _ = build_backbone("resnet", (32, 32, 3), width=4)
+    save_backbone(backbone, tmp_path / "preset")
+    main(["train", "--run-dir", str(tmp_path / "r"), *TINY, "--backbone", str(tmp_path / "preset"),
+          "--epochs", "1", "--fine-tune-epochs", "0"])
+    model = keras.saving.load_model(tmp_path / "r" / "checkpoints" / "best.keras")
+    encoder = model.get_layer("encoder")
+    for expected, got in zip(backbone.weights, encoder.weights):
+        np.testing.assert_array_equal(expected.numpy(), got.numpy())  # frozen: still the saved values
+
+
+def test_camvid_void_is_ignored_by_training_and_metrics(tmp_path):
+    root = write_camvid(tmp_path / "camvid", count=10)
+    metrics = main(["train", "--run-dir", str(tmp_path / "cv"), "--data", str(root), *TINY])
+    assert len([k for k in metrics["test"] if k.startswith("iou_")]) == 11
+    labels = json.loads((tmp_path / "cv" / "labels.json").read_text())
+    assert labels["ignore_index"] == 11
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["train", "--model", "segnet"], "invalid choice: 'segnet'"),
+    (["train", "--image-size", "30", "--depth", "2"], "multiple of 2**depth = 4, got 30"),
+    (["train", "--class-weights", "1,x"], "'1,x'"),
+    (["train", "--data", "/nonexistent/folder"], "no such file or folder"),
+    (["evaluate", "--run", "/nonexistent/run"], "not a run folder"),
+])
+def test_bad_command_lines_exit_2_with_one_line(argv, fragment, capsys):
+    assert run(main, argv, prog="python -m apps.segmenter") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
+
+
+def test_bad_mask_exits_2_naming_the_file_before_any_run_folder(tmp_path, capsys):
+    root = write_camvid(tmp_path / "camvid", count=6)
+    write_png(root / "valannot" / "f002.png", np.full((20, 24), 40, "uint8"))
+    argv = ["train", "--data", str(root), "--run-dir", str(tmp_path / "never"), *TINY]
+    assert run(main, argv, prog="python -m apps.segmenter") == 2
+    assert "f002.png: mask value 40 outside the class set 0..10" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
+
+
+def test_command_line_process_help():
+    done = subprocess.run([sys.executable, "-m", "apps.segmenter", "train", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "--upsampling" in done.stdout and "--ignore-index" in done.stdout
