@@ -14,14 +14,15 @@ INITIALIZERS = ("he_normal", "he_uniform", "glorot_uniform", "glorot_normal")
 class ClassifierConfig(TrainConfig):
     """Options of `python -m apps.classifier train`."""
 
-    epochs: int = option(30, "maximum epochs (of the head phase when the backbone is pretrained)")
+    epochs: int = option(25, "maximum epochs (of the head phase when the backbone is pretrained)")
     batch_size: int = option(64, "images per batch (per worker)")
+    validation_fraction: float = option(0.1, "fraction of the data held out for validation (early stopping, best checkpoint)")
     backbone: str = option("resnet", "backbone from the shared registry", tuple(BACKBONES))
     preset: str | None = option(None, "a keras-hub image backbone: preset name or local preset folder (overrides --backbone)")
     weights: str = option("none", "backbone weights: none, imagenet, or a .weights.h5/.keras file")
     image_size: int | None = option(None, "square input size; default 16 for the digits, 28 for IDX, 96 for folders")
     channels: int | None = option(None, "1 (grayscale) or 3 (RGB); default 1 for digits/IDX, 3 for folders and pretrained weights")
-    width: int = option(32, "base filters of the built-in backbones")
+    width: int = option(16, "base filters of the built-in backbones")
     dropout: float = option(0.3, "dropout rate before the classification layer")
     l2: float = option(0.0, "L2 weight decay of convolution and dense kernels")
     l1: float = option(0.0, "L1 weight decay of convolution and dense kernels")

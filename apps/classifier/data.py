@@ -22,7 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.data import BadInputs, is_image_file, read_image, read_images, resize_images, split_indices
+from shared.data import (
+    BadInputs,
+    is_image_file,
+    read_image,
+    read_images,
+    resize_images,
+    split_indices,
+)
 from shared.errors import DataError, UsageError
 
 log = logging.getLogger("annsuite")

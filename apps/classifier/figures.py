@@ -37,17 +37,37 @@ def _show(axis, image):
     axis.axis("off")
 
 
-def prediction_grid_image(images, y_true, probabilities, class_names, columns=6):
-    """Images titled 'predicted (p) / true', wrong ones in red."""
+def mosaic(images, columns, tile=64, gap=16):
+    """Tile images (N, H, W, C) into one RGB array, `gap` white pixels above each."""
+    images = np.clip(np.asarray(images), 0, 255).astype("uint8")
+    if images.shape[-1] == 1:
+        images = np.repeat(images, 3, axis=-1)
+    scale = max(1, tile // images.shape[1])
+    images = images.repeat(scale, axis=1).repeat(scale, axis=2)
     rows = int(np.ceil(len(images) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.6, rows * 1.8))
-    for axis in np.ravel(axes):
-        axis.axis("off")
-    for axis, image, truth, probs in zip(np.ravel(axes), images, y_true, probabilities):
-        _show(axis, image)
+    height, width = images.shape[1] + gap, images.shape[2] + 4
+    canvas = np.full((rows * height, columns * width, 3), 255, "uint8")
+    for index, image in enumerate(images):
+        row, col = divmod(index, columns)
+        top, left = row * height + gap, col * width + 2
+        canvas[top:top + image.shape[0], left:left + image.shape[1]] = image
+    return canvas, height, width
+
+
+def prediction_grid_image(images, y_true, probabilities, class_names, columns=6):
+    """Images labelled 'predicted (p) / true', wrong ones in red (one axes: fast)."""
+    canvas, height, width = mosaic(images, columns)
+    rows = canvas.shape[0] // height
+    figure, axis = plt.subplots(figsize=(columns * 1.5, rows * 1.7))
+    axis.imshow(canvas)
+    axis.axis("off")
+    for index, (truth, probs) in enumerate(zip(y_true, probabilities)):
+        row, col = divmod(index, columns)
         guess = int(np.argmax(probs))
-        axis.set_title(f"{class_names[guess]} ({probs[guess]:.2f})\ntrue {class_names[truth]}",
-                       fontsize=7, color="black" if guess == truth else "red")
+        axis.text(col * width + width / 2, row * height + 13,
+                  f"{class_names[guess]} ({probs[guess]:.2f}) / {class_names[truth]}",
+                  ha="center", va="bottom", fontsize=7, color="black" if guess == truth else "red")
+    axis.set_title("predicted (probability) / true", fontsize=8)
     return figure_to_image(figure)
 
 

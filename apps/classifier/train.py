@@ -13,7 +13,15 @@ from apps.classifier.model import build_model, compile_model
 from shared.backbones import freeze, save_backbone, unfreeze_top
 from shared.callbacks import ImageLogger
 from shared.data import make_dataset
-from shared.training import Run, finish_run, fit_phase, get_strategy, load_best_model, start_run, write_json
+from shared.training import (
+    Run,
+    finish_run,
+    fit_phase,
+    get_strategy,
+    load_best_model,
+    start_run,
+    write_json,
+)
 
 log = logging.getLogger("annsuite")
 

@@ -37,7 +37,7 @@ def test_shape_and_one_fit_step_changes_both_convolutions():
     model.compile("sgd", "mse")
     before = [w.numpy().copy() for w in layer.trainable_weights]
     model.fit(x, np.ones((2, 6, 6, 5), "float32"), epochs=1, verbose=0)
-    assert all(not np.allclose(b, w.numpy()) for b, w in zip(before, layer.trainable_weights))
+    assert all(not np.allclose(b, w.numpy()) for b, w in zip(before, layer.trainable_weights, strict=True))
 
 
 def test_bad_arguments_quote_the_value():
