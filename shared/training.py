@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -132,6 +133,8 @@ def start_run(app, config, argv=(), strategy=None):
     strategy = strategy or get_strategy(config.strategy)
     path = new_run_path(app, config)
     resumed = (path / "config.json").exists()
+    if resumed:
+        check_same_config(path, config)
     path.mkdir(parents=True, exist_ok=True)
     attach_log_file(path / "train.log")
     if config.mixed_precision:
@@ -145,6 +148,17 @@ def start_run(app, config, argv=(), strategy=None):
     })
     log.info("%s run folder: %s%s", app, path, " (resuming)" if resumed else "")
     return Run(path=path, config=config, strategy=strategy)
+
+
+def check_same_config(path, config):
+    """Refuse to resume a run folder that holds a different configuration."""
+    saved = read_json(path / "config.json").get("config", {})
+    current = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    ignored = {"run_dir", "name", "strategy"}
+    changed = sorted(k for k in current if k not in ignored and saved.get(k) != current[k])
+    if changed:
+        raise UsageError(f"{path} holds a run with other options ({', '.join(changed)}); "
+                         "resume it with the same options or choose another --run-dir")
 
 
 def attach_log_file(path):
@@ -175,7 +189,9 @@ def standard_callbacks(run, phase, monitor="val_loss", mode="min", best_value=No
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=monitor, mode=mode, patience=run.config.patience, restore_best_weights=True))
     # Last, so that a kill after its save never loses an epoch the others logged.
-    callbacks.append(keras.callbacks.BackupAndRestore(str(run.path / "backup" / phase)))
+    # Kept until fit_phase has written the phase's weights and marker.
+    callbacks.append(keras.callbacks.BackupAndRestore(str(run.path / "backup" / phase),
+                                                      delete_checkpoint=False))
     return callbacks
 
 
@@ -208,6 +224,7 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
             "best": None if best is None else float(best)}
     model.save_weights(weights)
     write_json(marker, done)
+    shutil.rmtree(run.path / "backup" / phase, ignore_errors=True)
     return done
 
 

@@ -12,7 +12,8 @@ import numpy as np
 def event_tags(log_dir):
     """{run subfolder: {tag: kind}} of every TensorBoard event file below log_dir.
 
-    kind is "image" for image summaries, "scalar" for scalars and "other".
+    kind is "image" for image summaries, "scalar" for scalars and "other";
+    a written model graph shows as the tag "__graph__".
     """
     import tensorflow as tf
 
@@ -20,6 +21,8 @@ def event_tags(log_dir):
     for path in Path(log_dir).rglob("events.out.tfevents.*"):
         run = str(path.parent.relative_to(log_dir))
         for event in tf.compat.v1.train.summary_iterator(str(path)):
+            if event.graph_def:
+                found[run]["__graph__"] = "graph"
             for value in event.summary.value:
                 plugin = value.metadata.plugin_data.plugin_name
                 kind = {"images": "image", "scalars": "scalar"}.get(plugin, "other")
