@@ -42,10 +42,13 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="verb", required=True)
     sub.add_parser("list", help="one line per app")
     demo_parser = sub.add_parser("demo", help="every app on its default data, short budget, one table")
-    demo_parser.add_argument("apps", nargs="*", choices=[[], *APPS], default=[], metavar="APP",
+    demo_parser.add_argument("apps", nargs="*", default=[], metavar="APP",
                              help=f"apps to run (default: all of {', '.join(APPS)})")
     demo_parser.add_argument("--root", default="tensorboard_logs", help="root of the run folders")
     args = parser.parse_args(argv)
+    unknown = [name for name in getattr(args, "apps", []) if name not in APPS]
+    if unknown:
+        parser.error(f"unknown app(s): {', '.join(unknown)}; known: {', '.join(APPS)}")
     setup_logging()
     if args.verb == "list":
         return list_apps()

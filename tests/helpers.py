@@ -13,7 +13,7 @@ def event_tags(log_dir):
     """{run subfolder: {tag: kind}} of every TensorBoard event file below log_dir.
 
     kind is "image" for image summaries, "scalar" for scalars and "other";
-    a written model graph shows as the tag "__graph__".
+    "graph" for a Keras model graph; a TF op graph shows as the tag "__graph__".
     """
     import tensorflow as tf
 
@@ -25,7 +25,7 @@ def event_tags(log_dir):
                 found[run]["__graph__"] = "graph"
             for value in event.summary.value:
                 plugin = value.metadata.plugin_data.plugin_name
-                kind = {"images": "image", "scalars": "scalar"}.get(plugin, "other")
+                kind = {"images": "image", "scalars": "scalar", "graph_keras_model": "graph"}.get(plugin, "other")
                 found[run][value.tag] = kind
     return dict(found)
 
