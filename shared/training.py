@@ -172,17 +172,33 @@ def attach_log_file(path):
     log.addHandler(handler)
 
 
+def previous_best(run, monitor, mode, best_value):
+    """The best monitored value so far, from history.csv when resuming."""
+    import pandas as pd
+
+    path = run.path / "history.csv"
+    values = [] if best_value is None else [best_value]
+    if path.exists() and path.stat().st_size:
+        frame = pd.read_csv(path)
+        if monitor in frame:
+            values.extend(frame[monitor].dropna().tolist())
+    if not values:
+        return None
+    return float(min(values) if mode == "min" else max(values))
+
+
 def standard_callbacks(run, phase, monitor="val_loss", mode="min", best_value=None):
     """TensorBoard, history.csv, best checkpoint, backup, early stop, NaN stop."""
     import keras
 
     run.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
     callbacks = [
-        HistoryCSV(run.path / "history.csv", phase=phase),
-        keras.callbacks.TensorBoard(log_dir=str(run.path), write_graph=True, update_freq="epoch"),
+        # Before the history, so that history.csv never claims a best that best.keras lacks.
         keras.callbacks.ModelCheckpoint(
             str(run.checkpoint_path), monitor=monitor, mode=mode, save_best_only=True,
-            initial_value_threshold=best_value),
+            initial_value_threshold=previous_best(run, monitor, mode, best_value)),
+        HistoryCSV(run.path / "history.csv", phase=phase),
+        keras.callbacks.TensorBoard(log_dir=str(run.path), write_graph=True, update_freq="epoch"),
         keras.callbacks.TerminateOnNaN(raise_error=True),
     ]
     if run.config.patience > 0:
