@@ -11,10 +11,7 @@ From `keras.applications` (ImageNet weights with `weights="imagenet"`):
 mobilenetv2, resnet50, efficientnetb0, vgg16. Any keras-hub image backbone:
 `build_backbone(preset=NAME_OR_FOLDER)`.
 
-Fine-tuning (`freeze`, `unfreeze_top`) is the standard procedure: train a new
-head on a frozen backbone, then unfreeze the top blocks with every
-BatchNormalization kept frozen (inference mode) and recompile at a lower
-learning rate.
+Fine-tuning lives in `shared.finetune`.
 """
 
 from __future__ import annotations
@@ -288,37 +285,3 @@ def save_backbone(backbone, path):
         backbone.save_to_preset(str(path))
     log.info("backbone saved to %s", path)
     return path
-
-
-def unit_layers(model):
-    """The layers of `model` that count as blocks (nested models flattened)."""
-    units = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            units.extend(unit_layers(layer))
-        elif layer.weights:
-            units.append(layer)
-    return units
-
-
-def freeze(backbone):
-    """Phase 1 of fine-tuning: nothing in the backbone trains."""
-    backbone.trainable = False
-
-
-def unfreeze_top(backbone, blocks):
-    """Phase 2: the top `blocks` blocks train, BatchNorm stays frozen.
-
-    A block is a layer with weights: a shared block (ConvBlock,
-    ResidualBlock...) counts once, a keras.applications model counts each
-    of its layers. A frozen BatchNormalization runs in inference mode.
-    """
-    backbone.trainable = True
-    units = unit_layers(backbone)
-    for layer in units[: max(len(units) - blocks, 0)]:
-        layer.trainable = False
-    # Keras has no public walk over sub-layers of custom layers.
-    for layer in backbone._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
-    return len(units[-blocks:]) if blocks else 0

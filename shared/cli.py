@@ -212,3 +212,10 @@ def run(main, argv=None, prog=None):
         log.exception("unexpected failure")
         return 1
     return 0
+
+
+def add_run_argument(parser, skip_bad=True):
+    """`--run DIR` (and `--skip-bad`) of the verbs that start from a run folder."""
+    parser.add_argument("--run", required=True, metavar="DIR", help="a run folder written by train")
+    if skip_bad:
+        parser.add_argument("--skip-bad", action="store_true", help="skip unreadable inputs, count them")

@@ -154,3 +154,25 @@ def make_dataset(x, y, batch_size, shuffle=False, seed=0):
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def list_input_files(specs, wanted=is_image_file):
+    """Files named on a command line, folders expanded (sorted, recursive).
+
+    Raises:
+        UsageError: a path that does not exist, or nothing to read.
+    """
+    from shared.errors import UsageError
+
+    files = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and wanted(p)))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"{spec}: no such file or folder")
+    if not files:
+        raise UsageError(f"no input files in {', '.join(map(str, specs))}")
+    return files

@@ -25,6 +25,7 @@ import numpy as np
 from shared.data import (
     BadInputs,
     is_image_file,
+    list_input_files,
     read_image,
     read_images,
     resize_images,
@@ -246,19 +247,8 @@ def load_eval_data(config, spec, class_names):
 
 def read_inputs(paths, size, channels, skip_bad):
     """Image files (folders expanded) for predict/explain: (array, paths)."""
-    files = []
-    for spec in paths:
-        path = Path(spec)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p)))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise UsageError(f"{spec}: no such file or folder")
-    if not files:
-        raise UsageError("no image files to read")
     bad = BadInputs(skip_bad)
-    images, kept = read_images(files, size, channels, bad)
+    images, kept = read_images(list_input_files(paths), size, channels, bad)
     bad.summary()
     return images, kept
 

@@ -10,9 +10,11 @@ import numpy as np
 from apps.classifier import figures
 from apps.classifier.data import load_data
 from apps.classifier.model import build_model, compile_model
-from shared.backbones import freeze, save_backbone, unfreeze_top
+from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
+from shared.cli import add_run_argument
 from shared.data import make_dataset
+from shared.finetune import freeze, unfreeze_top
 from shared.training import (
     Run,
     finish_run,
@@ -137,11 +139,6 @@ def cross_validate(run, data):
                                                 "test_accuracy": tested, "best_fold": best_fold})
 
 
-def add_run_argument(parser):
-    parser.add_argument("--run", required=True, metavar="DIR", help="a run folder written by train")
-    parser.add_argument("--skip-bad", action="store_true", help="skip unreadable inputs, count them")
-
-
 def evaluate_arguments(parser):
     add_run_argument(parser)
     parser.add_argument("--data", help="evaluate on every image of this data set instead")
@@ -154,7 +151,7 @@ def predict_arguments(parser):
 
 
 def export_arguments(parser):
-    parser.add_argument("--run", required=True, metavar="DIR", help="a run folder written by train")
+    add_run_argument(parser, skip_bad=False)
     parser.add_argument("--out", help="SavedModel folder (default: <run>/saved_model)")
 
 

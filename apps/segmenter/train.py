@@ -10,9 +10,16 @@ from apps.segmenter import figures
 from apps.segmenter.data import class_weights, load_data, make_dataset
 from apps.segmenter.losses import metric_name
 from apps.segmenter.model import build_model, compile_model
-from shared.backbones import freeze, unfreeze_top
+from shared.finetune import freeze, unfreeze_top
 from shared.callbacks import ImageLogger
-from shared.training import finish_run, fit_phase, get_strategy, load_best_model, start_run, write_json
+from shared.training import (
+    finish_run,
+    fit_phase,
+    get_strategy,
+    load_best_model,
+    start_run,
+    write_json,
+)
 
 log = logging.getLogger("annsuite")
 
@@ -81,7 +88,7 @@ def scores(matrix, class_names):
     iou = np.where(union > 0, hits / np.maximum(union, 1), np.nan)
     result = {"mean_iou": float(np.nanmean(iou)) if np.any(union > 0) else float("nan"),
               "pixel_accuracy": float(hits.sum() / max(matrix.sum(), 1))}
-    for name, value in zip(class_names, iou):
+    for name, value in zip(class_names, iou, strict=True):
         result[f"iou_{metric_name(name)}"] = float(value)
     return result
 

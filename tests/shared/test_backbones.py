@@ -5,9 +5,9 @@ import keras_hub
 import numpy as np
 import pytest
 
-from shared import backbones
-from shared.backbones import BACKBONES, build_backbone, freeze, save_backbone, unfreeze_top
+from shared.backbones import BACKBONES, build_backbone, save_backbone
 from shared.errors import UsageError
+from shared.finetune import freeze, unfreeze_top, unit_layers
 
 BUILT_IN = ("lenet5", "alexnet", "vgg", "inception", "resnet")
 
@@ -94,7 +94,7 @@ def test_fine_tuning_unfreezes_top_blocks_and_keeps_batch_norm_frozen():
     assert not backbone.trainable_weights
     unfrozen = unfreeze_top(backbone, 2)
     assert unfrozen == 2
-    units = backbones.unit_layers(backbone)
+    units = unit_layers(backbone)
     assert [layer.trainable for layer in units] == [False] * (len(units) - 2) + [True, True]
     norms = [layer for layer in backbone._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
     assert norms and not any(layer.trainable for layer in norms)

@@ -11,7 +11,7 @@ import pytest
 from shared.config import TrainConfig
 from shared.data import make_dataset
 from shared.errors import UsageError
-from shared.training import fit_phase, finish_run, previous_best, start_run
+from shared.training import finish_run, fit_phase, previous_best, start_run
 
 
 def tiny_data():

@@ -7,7 +7,8 @@ import pytest
 from shared.layers.unet_conv_block import UNetConvBlock
 from tests.shared.test_layers import normalise
 
-ARGUMENTS = dict(filters=6, batch_norm=False, dropout=0.25, activation="elu", kernel_initializer="glorot_uniform")
+ARGUMENTS = dict(filters=6, batch_norm=False, dropout=0.25, activation="elu", kernel_initializer="glorot_uniform",
+                 momentum=0.8)
 
 
 def test_every_constructor_argument_comes_back():
