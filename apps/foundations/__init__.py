@@ -2,4 +2,4 @@
 
 DESCRIPTION = "foundations: perceptron rule, MLP on XOR/spirals, vanishing gradients, MLE losses, overfitting"
 METRIC = "accuracy"
-DEMO_ARGS = ["--epochs", "12", "--xor-epochs", "6"]
+DEMO_ARGS = ["--epochs", "10", "--xor-epochs", "5"]

@@ -12,6 +12,12 @@ PROBLEMS = ("spirals", "moons")
 MODES = ("online", "batch", "both")
 
 
+def check_generated(config):
+    """The experiments that generate their data accept no --data."""
+    if config.data is not None:
+        raise ValueError(f"data: this experiment generates its own data (known parameters); got {config.data!r}")
+
+
 def check_fraction(config, name, upper=1.0):
     value = getattr(config, name)
     if not 0.0 <= value < upper:
@@ -47,11 +53,12 @@ class MLPConfig(TrainConfig):
     problem: str = option("spirals", "the generated 2-D problem", PROBLEMS)
     epochs: int = option(15, "maximum epochs on the 2-D problem")
     xor_epochs: int = option(8, "epochs on XOR (each epoch shows the 4 points 128 times)")
+    xor_learning_rate: float = option(0.1, "Adam learning rate on XOR (cosine decay to 1%)")
     batch_size: int = option(16, "examples per batch")
-    learning_rate: float = option(0.03, "Adam learning rate (cosine decay to 1%)")
+    learning_rate: float = option(0.03, "Adam learning rate on the 2-D problem (cosine decay to 1%)")
     activation: str = option("tanh", "activation of the hidden layers", ACTIVATIONS)
     hidden_layers: int = option(3, "hidden layers of the 2-D problem's network (XOR: one)")
-    units: int = option(32, "units per hidden layer (XOR: 8)")
+    units: int = option(32, "units per hidden layer (XOR: 16)")
     samples: int = option(800, "points of the generated problem")
     noise: float = option(0.1, "noise of the generated problem's points")
     patience: int = option(10, "early-stopping patience in epochs (0 turns early stopping off)")
@@ -60,7 +67,7 @@ class MLPConfig(TrainConfig):
         super().__post_init__()
         check_choice(self, "problem")
         check_choice(self, "activation")
-        for name in ("xor_epochs", "hidden_layers", "units", "samples"):
+        for name in ("xor_epochs", "xor_learning_rate", "hidden_layers", "units", "samples"):
             check_positive(self, name)
         check_positive(self, "noise", allow_zero=True)
 
@@ -69,17 +76,19 @@ class MLPConfig(TrainConfig):
 class VanishingConfig(TrainConfig):
     """Options of `python -m apps.foundations vanishing`."""
 
-    epochs: int = option(2, "epochs each deep network trains (gradients are measured in the first batches)")
+    epochs: int = option(1, "epochs each deep network trains (gradients are measured in the first batches)")
+    batch_size: int = option(64, "examples per batch")
     learning_rate: float = option(1e-3, "Adam learning rate")
     depth: int = option(20, "hidden layers of the deep networks")
     width: int = option(32, "units per hidden layer")
     init: str = option("he", "initialisation of both networks: glorot (Xavier), he, or normal N(0, 0.01)", INITS)
-    gradient_batches: int = option(5, "first training batches whose per-layer gradient norms are logged")
+    gradient_batches: int = option(3, "first training batches whose per-layer gradient norms are logged")
     samples: int = option(800, "points of the two-moons problem the networks train on")
     patience: int = option(0, "early-stopping patience in epochs (0 turns early stopping off)")
 
     def __post_init__(self):
         super().__post_init__()
+        check_generated(self)
         check_choice(self, "init")
         for name in ("depth", "width", "gradient_batches", "samples"):
             check_positive(self, name)
@@ -100,6 +109,7 @@ class MLEConfig(TrainConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        check_generated(self)
         for name in ("samples", "noise", "tolerance", "classification_tolerance"):
             check_positive(self, name)
 
@@ -108,12 +118,12 @@ class MLEConfig(TrainConfig):
 class OverfittingConfig(TrainConfig):
     """Options of `python -m apps.foundations overfitting`."""
 
-    epochs: int = option(30, "epochs of each network")
+    epochs: int = option(12, "epochs of each network")
     batch_size: int = option(16, "examples per batch")
     learning_rate: float = option(0.01, "Adam learning rate")
     samples: int = option(16, "noisy training points (few on purpose)")
     noise: float = option(0.3, "standard deviation of the label noise")
-    repeats: int = option(20, "passes over the training points per epoch (a small set needs many steps)")
+    repeats: int = option(40, "passes over the training points per epoch (a small set needs many steps)")
     units: int = option(256, "units of each of the two hidden layers")
     l2: float = option(1e-2, "ridge strength of the l2 network (chosen by --folds when set)")
     l1: float = option(1e-3, "lasso strength of the l1 network")
@@ -123,6 +133,7 @@ class OverfittingConfig(TrainConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        check_generated(self)
         for name in ("samples", "units", "repeats"):
             check_positive(self, name)
         for name in ("noise", "l2", "l1", "folds"):

@@ -21,7 +21,7 @@ def _scatter(axis, x, y):
 def perceptron_figure(panels):
     """One panel per (title, x, labels 0/1, weights, bias, misclassified indices)."""
     figure, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.2), squeeze=False)
-    for axis, (title, x, y, weights, bias, wrong) in zip(axes[0], panels):
+    for axis, (title, x, y, weights, bias, wrong) in zip(axes[0], panels, strict=True):
         _scatter(axis, x, y)
         low, high = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
         xs = np.linspace(low[0], high[0], 50)
@@ -55,7 +55,7 @@ def decision_boundary_figure(predict, x, y, title, resolution=80):
 def gradient_norms_figure(norms):
     """Mean gradient norm per layer (log scale), one line per activation."""
     figure, axis = plt.subplots(figsize=(6, 3.5))
-    for (name, values), color in zip(norms.items(), COLORS):
+    for (name, values), color in zip(norms.items(), COLORS, strict=False):
         axis.semilogy(np.arange(1, len(values) + 1), values, "o-", color=color, label=name, ms=3)
     axis.set_xlabel("layer (1 = next to the input)")
     axis.set_ylabel("||dL/dW|| (mean of the first batches)")
@@ -97,7 +97,7 @@ def fits_figure(x_train, y_train, x_line, truth, predictions, errors):
     figure, axis = plt.subplots(figsize=(6.5, 4))
     axis.scatter(x_train[:, 0], y_train, c="k", s=14, label="training points", zorder=3)
     axis.plot(x_line[:, 0], truth, "k--", lw=1, label="truth")
-    for (name, values), color in zip(predictions.items(), COLORS):
+    for (name, values), color in zip(predictions.items(), COLORS, strict=False):
         axis.plot(x_line[:, 0], values, color=color, lw=1.3, label=f"{name} (test MSE {errors[name]:.3f})")
     axis.set_ylim(min(y_train.min(), truth.min()) - 0.8, max(y_train.max(), truth.max()) + 0.8)
     axis.legend(fontsize=7)
@@ -108,7 +108,7 @@ def fits_figure(x_train, y_train, x_line, truth, predictions, errors):
 def curve_figure(values_by_name, xlabel, ylabel, title, logx=False):
     """Lines of {name: (x values, y values)}."""
     figure, axis = plt.subplots(figsize=(5.5, 3.5))
-    for (name, (xs, ys)), color in zip(values_by_name.items(), COLORS):
+    for (name, (xs, ys)), color in zip(values_by_name.items(), COLORS, strict=False):
         axis.plot(xs, ys, "o-", color=color, label=name, ms=3)
     if logx:
         axis.set_xscale("log")

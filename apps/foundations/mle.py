@@ -94,7 +94,7 @@ def parameter_rows(prefix, detail):
     names = [f"{prefix} w{i + 1}" for i in range(len(detail["true"]["weights"]))] + [f"{prefix} b"]
     true = [*detail["true"]["weights"], detail["true"]["bias"]]
     fitted = [*detail["fitted"]["weights"], detail["fitted"]["bias"]]
-    return list(zip(names, true, fitted))
+    return list(zip(names, true, fitted, strict=True))
 
 
 def run_mle(config, argv=()):

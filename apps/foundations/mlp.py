@@ -19,7 +19,7 @@ log = logging.getLogger("annsuite")
 
 APP = "foundations"
 XOR_REPEATS = 128
-XOR_UNITS = 8
+XOR_UNITS = 16
 BOUNDARY_EVERY = 4
 
 
@@ -56,8 +56,9 @@ def train_network(run, model, parts, epochs, title):
     validation = make_dataset(parts.x_val, parts.y_val, 256)
     steps = -(-len(parts.y_train) // config.batch_size)
     compile_binary(model, config.learning_rate, decay_steps=steps * epochs)
-    images = ImageLogger(run.path, boundary_images(parts.x_val, parts.y_val, title), every=BOUNDARY_EVERY)
-    done = fit_phase(run, model, train, validation, epochs=epochs, callbacks=[images])
+    images = [ImageLogger(run.path, boundary_images(parts.x_val, parts.y_val, title), every=BOUNDARY_EVERY)
+              ] if parts.x_train.shape[1] == 2 else []  # a plane to draw on
+    done = fit_phase(run, model, train, validation, epochs=epochs, callbacks=images)
     return load_best_model(run.path), done["epochs"]
 
 
@@ -66,10 +67,10 @@ def accuracy(model, x, y):
 
 
 def solve_xor(run):
-    """A 2-8-1 network on XOR (the 4 points, shown 128 times per epoch)."""
+    """A 2-16-1 network on XOR (the 4 points, shown 128 times per epoch)."""
     config = run.config
     x, y = datasets.logic_gate("xor")
-    xor_run = sub_run(run, "xor", patience=0)
+    xor_run = sub_run(run, "xor", patience=0, learning_rate=config.xor_learning_rate)
     parts = datasets.Split(np.tile(x, (XOR_REPEATS, 1)), np.tile(y, XOR_REPEATS), x, y, x, y)
     with run.strategy.scope():
         model = build_mlp(2, 1, XOR_UNITS, config.activation, seed=config.seed, name="xor_mlp")

@@ -74,7 +74,7 @@ def cross_validate_l2(run, parts):
         for train_index, held_index in folds:
             model = build(config, "l2", strength)
             model.fit(dataset(x[train_index], y[train_index], config, config.repeats),
-                      epochs=config.epochs, verbose=0)
+                      epochs=config.epochs, shuffle=False, verbose=0)  # the dataset shuffles
             errors.append(mse(model, x[held_index], y[held_index]))
         scores[strength] = float(np.mean(errors))
         log.info("%d-fold CV: l2 %g -> held-out MSE %.4f", config.folds, strength, scores[strength])
@@ -82,7 +82,8 @@ def cross_validate_l2(run, parts):
     save_figure(run, "cross_validation", figures.curve_figure(
         {f"{config.folds}-fold CV": (list(scores), list(scores.values()))}, "L2 strength",
         "held-out MSE", "choosing the weight decay by cross-validation", logx=True))
-    return min(scores, key=scores.get), scores
+    best = min(scores, key=scores.get)
+    return best, {f"{strength:g}": score for strength, score in scores.items()}
 
 
 def train_variant(run, variant, parts, l2):

@@ -68,7 +68,7 @@ class Perceptron:
                 self._update(self.learning_rate * error @ x, self.learning_rate * error.sum())
             return int(np.count_nonzero(error))
         errors = 0
-        for sample, target in zip(x, targets):
+        for sample, target in zip(x, targets, strict=True):
             error = target - self.output(sample)
             if error:
                 errors += 1

@@ -67,16 +67,18 @@ def run_perceptron(config, argv=()):
     """Train the rule on every problem in every chosen mode; write the run folder."""
     problems = load_problems(config)
     run = start_run(APP, config, argv)
-    details, panels = {}, []
+    details = {}
     for mode in config.modes:
+        panels = []
         for name, problem in problems.items():
             perceptron, summary = train_one(run, name, mode, problem)
             details.setdefault(name, {})[mode] = summary
             x, y = problem[0], problem[1]
             wrong = perceptron.misclassified(x, np.where(y > 0, 1, -1))
             state = "converged" if summary["converged"] else "no convergence"
-            panels.append((f"{name.upper()} {mode}: {state}\n{summary['epochs']} epochs, "
-                           f"{summary['updates']} updates", x, y, perceptron.weights, perceptron.bias, wrong))
-        save_figure(run, f"perceptron_{mode}", figures.perceptron_figure(panels[-len(problems):]))
+            if x.shape[1] == 2:  # only a plane has a line to draw
+                panels.append((f"{name.upper()} {mode}: {state}\n{summary['epochs']} epochs, "
+                               f"{summary['updates']} updates", x, y, perceptron.weights, perceptron.bias, wrong))
+        save_figure(run, f"perceptron_{mode}", figures.perceptron_figure(panels))
     epochs = max(s["epochs"] for modes in details.values() for s in modes.values())
     return finish_run(run, test_metrics(details), epochs, experiment="perceptron", problems=details)

@@ -52,9 +52,16 @@ class GradientNorms(keras.callbacks.Callback):
         self.layer_names = list(layer_names)
         self.norms = []
         self.step = 0
+        self._writer = None
 
     def on_train_begin(self, logs=None):
+        import tensorflow as tf
+
         self.norms, self.step = [], 0
+        self._writer = tf.summary.create_file_writer(self.log_dir)
+
+    def on_train_end(self, logs=None):
+        self._writer.close()
 
     def on_train_batch_begin(self, batch, logs=None):
         import tensorflow as tf
@@ -66,14 +73,13 @@ class GradientNorms(keras.callbacks.Callback):
             loss = self.model.loss(self.y, self.model(self.x, training=True))
         gradients = tape.gradient(loss, [kernel.value for kernel in kernels])
         self.norms.append([float(tf.norm(gradient)) for gradient in gradients])
-        writer = tf.summary.create_file_writer(self.log_dir)
-        with writer.as_default():
-            for name, gradient, norm in zip(self.layer_names, gradients, self.norms[-1]):
+        with self._writer.as_default():
+            for name, gradient, norm in zip(self.layer_names, gradients, self.norms[-1], strict=True):
                 tf.summary.histogram(f"gradients/{name}", gradient, step=self.step)
                 tf.summary.scalar(f"gradient_norm/{name}", norm, step=self.step)
             tf.summary.histogram("gradient_norm_per_layer", np.log10(np.maximum(self.norms[-1], 1e-30)),
                                  step=self.step)
-        writer.close()
+        self._writer.flush()
         self.step += 1
 
     def mean_norms(self):
@@ -88,6 +94,7 @@ def train_deep(run, activation, parts):
     model = build_mlp(2, config.depth, config.width, activation, init=config.init, seed=config.seed,
                       name=f"deep_{activation}")
     compile_binary(model, config.learning_rate)
+    model.run_eagerly = True  # tracing a 20-layer step costs more than the few steps it runs
     names = [f"hidden_{index}" for index in range(1, config.depth + 1)]
     norms = GradientNorms(parts.x_train[:PROBE_SIZE], parts.y_train[:PROBE_SIZE], config.gradient_batches,
                           deep_run.path / "gradients", names)
