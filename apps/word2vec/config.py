@@ -24,6 +24,7 @@ class Word2VecConfig(TrainConfig):
     dim: int = option(100, "vector size")
     window: int = option(5, "largest distance between a word and its context (each word draws 1..window)")
     negatives: int = option(5, "noise words per example (negative sampling)")
+    negative_sharing: int = option(16, "consecutive (shuffled) examples sharing their noise words: fewer rows gathered per step (1: word2vec's independent draws)")
     sample: float = option(1e-3, "subsampling threshold of frequent words (0: off)")
     min_count: int = option(5, "ignore words rarer than this in the training text")
     min_learning_rate: float = option(1e-4, "learning rate at the end of training (skipgram, cbow)")
@@ -42,6 +43,7 @@ class Word2VecConfig(TrainConfig):
         for name in ("dim", "window", "min_count", "context_size", "hidden", "max_sentence_length"):
             check_positive(self, name)
         check_positive(self, "negatives")
+        check_positive(self, "negative_sharing")
         check_positive(self, "sample", allow_zero=True)
         check_positive(self, "min_learning_rate", allow_zero=True)
         if self.min_learning_rate > self.learning_rate:

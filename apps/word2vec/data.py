@@ -1,7 +1,7 @@
 """word2vec data: text files streamed into token ids, vocabulary, splits.
 
 Formats, detected from `--data` (absent: the generated corpus of `corpus.py`):
-- a plain-text file, or a folder of them (every non-hidden file below it, in
+- a plain-text file, several (comma-separated), or a folder of them (every non-hidden file below it, in
   sorted order); one line is one sentence;
 - the text8 layout (one long line): split into sentences of
   `max_sentence_length` tokens, like any longer line;
@@ -35,6 +35,7 @@ log = logging.getLogger("annsuite")
 
 TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 BLOCK_BYTES = 1 << 20
+PROGRESS_BYTES = 64 << 20
 
 
 def tokenize(text):
@@ -68,7 +69,9 @@ class Corpus:
 
 
 def text_files(spec):
-    """The files of `--data`: the file itself, or every file below a folder."""
+    """The files of `--data`: files (comma-separated), or every file below a folder."""
+    if "," in str(spec) and not Path(spec).exists():
+        return [file for part in str(spec).split(",") if part for file in text_files(part)]
     path = Path(spec)
     if not path.exists():
         raise UsageError(f"--data {spec}: no such file or folder")
@@ -144,9 +147,17 @@ def file_sentences(path, bad, max_length):
 
 
 def read_sentences(spec, bad, max_length):
-    """Token lists of every file of `--data`, in order."""
-    for path in text_files(spec):
+    """Token lists of every file of `--data`, in order (progress logged per 64 MiB)."""
+    files = text_files(spec)
+    total = sum(path.stat().st_size for path in files)
+    done, next_report = 0, PROGRESS_BYTES
+    for path in files:
         yield from file_sentences(path, bad, max_length)
+        done += path.stat().st_size
+        if done >= next_report:
+            log.info("read %d of %d files (%.0f%% of %.0f MiB)", files.index(path) + 1, len(files),
+                     100 * done / max(total, 1), total / 2**20)
+            next_report = done + PROGRESS_BYTES
 
 
 def encode(sentences):

@@ -10,6 +10,15 @@ corpus words trained so far, from `learning_rate` to `min_learning_rate`.
 The gradients are written out in closed form (as in the original C code)
 and applied with sparse `scatter_add`: no dense optimizer state.
 
+Two departures make large batches fast and safe on a CPU: groups of
+`negative_sharing` consecutive (shuffled) examples share their noise words
+(each example still sees `negatives` draws from the same distribution, the
+noise part becomes one batched matmul and gathers 1/`negative_sharing` as
+many rows; 1 restores word2vec's independent draws), and a word repeated
+more than `DUPLICATE_CAP` times in one batch has its summed update scaled
+down to that many (word2vec's sequential updates never pile up; summed
+ones can diverge, e.g. CBOW at batch 4096 on a small vocabulary).
+
 CBOW averages the context vectors and, like word2vec, gives every context
 word the full error of the average.
 
@@ -25,6 +34,7 @@ import keras
 import tensorflow as tf
 
 STEPS_PER_EXECUTION = 16
+DUPLICATE_CAP = 4.0
 
 
 @keras.saving.register_keras_serializable(package="annsuite")
@@ -41,6 +51,8 @@ class Word2Vec(keras.Model):
         total_words: corpus words of the whole training (epochs x tokens),
             the span of the linear decay.
         seed: seed of the negative sampling.
+        negative_sharing: consecutive examples that share their noise words
+            (1: each example draws its own, as word2vec does).
 
     Example:
         >>> model = Word2Vec(vocab_size=50, dim=8)
@@ -49,7 +61,7 @@ class Word2Vec(keras.Model):
     """
 
     def __init__(self, vocab_size, dim=100, architecture="skipgram", negatives=5, learning_rate=0.025,
-                 min_learning_rate=1e-4, total_words=1.0, seed=0, **kwargs):
+                 min_learning_rate=1e-4, total_words=1.0, seed=0, negative_sharing=1, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.dim = dim
@@ -59,6 +71,7 @@ class Word2Vec(keras.Model):
         self.min_learning_rate = min_learning_rate
         self.total_words = total_words
         self.seed = seed
+        self.negative_sharing = negative_sharing
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.rate_tracker = keras.metrics.Mean(name="learning_rate")
@@ -92,58 +105,89 @@ class Word2Vec(keras.Model):
         return tf.maximum(self.learning_rate * (1.0 - progress), self.min_learning_rate)
 
     def hidden(self, batch):
-        """(hidden vectors, context ids (-1 empty) or None) of a batch."""
+        """(hidden vectors (B, D), CBOW context ids (-1: empty) or None) of a batch."""
         if self.architecture == "skipgram":
             return tf.gather(self.vectors, batch["context"]), None
         contexts = batch["context"]
-        present = tf.cast(contexts >= 0, tf.float32)[..., None]
-        summed = tf.reduce_sum(tf.gather(self.vectors, tf.maximum(contexts, 0)) * present, axis=1)
-        return summed / tf.maximum(tf.reduce_sum(present, axis=1), 1.0), contexts
+        present = tf.cast(contexts >= 0, tf.float32)
+        summed = tf.einsum("bw,bwd->bd", present, tf.gather(self.vectors, tf.maximum(contexts, 0)))
+        return summed / tf.maximum(tf.reduce_sum(present, axis=1, keepdims=True), 1.0), contexts
+
+    def sample_noise(self, groups):
+        """(groups, negatives) word ids drawn from the unigram^0.75 table."""
+        draw = keras.random.uniform((groups * self.negatives,), seed=self.seed_generator)
+        noise = tf.minimum(tf.searchsorted(self.noise_cumulative.value, draw), self.vocab_size - 1)
+        return tf.reshape(noise, [groups, self.negatives])
 
     def scores(self, batch):
-        """Logits of the true word and the noise words, and what they need for an update."""
-        positive = batch["center"]
-        size = tf.shape(positive)[0]
-        draw = keras.random.uniform((size * self.negatives,), seed=self.seed_generator)
-        noise = tf.searchsorted(self.noise_cumulative.value, draw)
-        noise = tf.reshape(tf.minimum(noise, self.vocab_size - 1), [size, self.negatives])
-        targets = tf.concat([positive[:, None], noise], axis=1)
-        weights = tf.concat([tf.ones([size, 1]), tf.cast(noise != positive[:, None], tf.float32)], axis=1)
-        hidden, contexts = self.hidden(batch)
-        outputs = tf.gather(self.output_vectors, targets)
-        logits = tf.einsum("bd,bkd->bk", hidden, outputs)
-        labels = tf.concat([tf.ones([size, 1]), tf.zeros([size, self.negatives])], axis=1)
-        return logits, labels, weights, dict(targets=targets, hidden=hidden, outputs=outputs, contexts=contexts)
+        """Logits of the true words (B,) and the noise words (B, K), and what an update needs.
 
-    def loss_of(self, logits, labels, weights):
-        losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
-        return tf.reduce_mean(tf.reduce_sum(losses * weights, axis=1))
+        Consecutive examples (already shuffled) form groups of
+        `negative_sharing` that share their K noise words, so the noise
+        logits are one batched matmul; 1 gives every example its own.
+        """
+        positive = batch["center"]
+        size, share = tf.shape(positive)[0], self.negative_sharing
+        groups = (size + share - 1) // share
+        pad = [[0, groups * share - size], [0, 0]]
+        noise = self.sample_noise(groups)
+        hidden, contexts = self.hidden(batch)
+        outputs = tf.gather(self.output_vectors, positive)
+        noise_vectors = tf.gather(self.output_vectors, noise)
+        grouped = tf.reshape(tf.pad(hidden, pad), [groups, share, self.dim])
+        noise_logits = tf.reshape(tf.matmul(grouped, noise_vectors, transpose_b=True), [-1, self.negatives])[:size]
+        weights = tf.cast(tf.repeat(noise, share, axis=0)[:size] != positive[:, None], tf.float32)
+        parts = dict(hidden=hidden, grouped=grouped, outputs=outputs, noise=noise,
+                     noise_vectors=noise_vectors, contexts=contexts, pad=pad)
+        return tf.reduce_sum(hidden * outputs, axis=-1), noise_logits, weights, parts
+
+    @staticmethod
+    def loss_of(positive_logits, noise_logits, weights):
+        """Negative-sampling loss: -log s(true) - sum log s(-noise), mean over examples."""
+        noise_loss = tf.reduce_sum(tf.nn.softplus(noise_logits) * weights, axis=1)
+        return tf.reduce_mean(tf.nn.softplus(-positive_logits) + noise_loss)
+
+    def add_rows(self, variable, ids, updates):
+        """Scatter-add `updates` to rows `ids`, damping rows repeated in the batch.
+
+        word2vec applies a word's updates one after another; summed in one
+        step, a word seen n > DUPLICATE_CAP times would move n times as far
+        and can diverge, so its updates are scaled by DUPLICATE_CAP / n.
+        """
+        counts = tf.math.bincount(ids, minlength=self.vocab_size, maxlength=self.vocab_size, dtype=tf.float32)
+        scale = tf.minimum(1.0, DUPLICATE_CAP / tf.gather(counts, ids))
+        variable.value.scatter_add(tf.IndexedSlices(updates * scale[:, None], ids))
+
+    def update_vectors(self, ids, update, contexts):
+        """Add the hidden-vector update to the input vectors it came from."""
+        if contexts is None:
+            self.add_rows(self.vectors, ids, update)
+            return
+        present = tf.cast(contexts >= 0, tf.float32)[..., None]
+        spread = tf.reshape(update[:, None, :] * present, [-1, self.dim])  # empty slots add zeros
+        self.add_rows(self.vectors, tf.reshape(tf.maximum(contexts, 0), [-1]), spread)
 
     def train_step(self, batch):
-        logits, labels, weights, parts = self.scores(batch)
+        positive_logits, noise_logits, weights, parts = self.scores(batch)
         rate = self.current_rate()
-        error = (labels - tf.sigmoid(logits)) * weights * rate  # word2vec's g
-        hidden_update = tf.einsum("bk,bkd->bd", error, parts["outputs"])
-        output_update = error[..., None] * parts["hidden"][:, None, :]
-        self.output_vectors.value.scatter_add(tf.IndexedSlices(
-            tf.reshape(output_update, [-1, self.dim]), tf.reshape(parts["targets"], [-1])))
-        if parts["contexts"] is None:
-            self.vectors.value.scatter_add(tf.IndexedSlices(hidden_update, batch["context"]))
-        else:
-            contexts = parts["contexts"]
-            present = tf.reshape(contexts >= 0, [-1])
-            spread = tf.reshape(tf.broadcast_to(hidden_update[:, None, :], tf.concat(
-                [tf.shape(contexts), [self.dim]], 0)), [-1, self.dim])
-            self.vectors.value.scatter_add(tf.IndexedSlices(
-                tf.boolean_mask(spread, present), tf.boolean_mask(tf.reshape(contexts, [-1]), present)))
+        positive_error = (1.0 - tf.sigmoid(positive_logits))[:, None] * rate  # word2vec's g
+        noise_error = -tf.sigmoid(noise_logits) * weights * rate
+        grouped_error = tf.reshape(tf.pad(noise_error, parts["pad"]), [tf.shape(parts["noise"])[0], -1,
+                                                                        self.negatives])
+        hidden_update = positive_error * parts["outputs"] + tf.reshape(
+            tf.matmul(grouped_error, parts["noise_vectors"]), [-1, self.dim])[:tf.shape(noise_error)[0]]
+        noise_update = tf.reshape(tf.matmul(grouped_error, parts["grouped"], transpose_a=True), [-1, self.dim])
+        self.add_rows(self.output_vectors, tf.concat([batch["center"], tf.reshape(parts["noise"], [-1])], axis=0),
+                      tf.concat([positive_error * parts["hidden"], noise_update], axis=0))
+        self.update_vectors(batch["context"], hidden_update, parts["contexts"])
         self.words_done.assign_add(batch["words"])
-        self.loss_tracker.update_state(self.loss_of(logits, labels, weights))
+        self.loss_tracker.update_state(self.loss_of(positive_logits, noise_logits, weights))
         self.rate_tracker.update_state(rate)
         return {"loss": self.loss_tracker.result(), "learning_rate": self.rate_tracker.result()}
 
     def test_step(self, batch):
-        logits, labels, weights, _ = self.scores(batch)
-        self.loss_tracker.update_state(self.loss_of(logits, labels, weights))
+        positive_logits, noise_logits, weights, _ = self.scores(batch)
+        self.loss_tracker.update_state(self.loss_of(positive_logits, noise_logits, weights))
         return {"loss": self.loss_tracker.result()}
 
     def word_vectors(self):
@@ -154,7 +198,7 @@ class Word2Vec(keras.Model):
         config.update(vocab_size=self.vocab_size, dim=self.dim, architecture=self.architecture,
                       negatives=self.negatives, learning_rate=self.learning_rate,
                       min_learning_rate=self.min_learning_rate, total_words=self.total_words,
-                      seed=self.seed)
+                      seed=self.seed, negative_sharing=self.negative_sharing)
         return config
 
 
@@ -184,7 +228,7 @@ def build_model(config, vocab_size, total_words):
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=False)
         return model
     model = Word2Vec(vocab_size, config.dim, config.model, config.negatives, config.learning_rate,
-                     config.min_learning_rate, float(total_words), config.seed)
+                     config.min_learning_rate, float(total_words), config.seed, config.negative_sharing)
     model.compile(optimizer=keras.optimizers.SGD(config.learning_rate), jit_compile=False,
                   steps_per_execution=STEPS_PER_EXECUTION)
     return model

@@ -139,32 +139,41 @@ def chunk_examples(model, keep_prob, window, order):
 
 
 def batches(batch_size, model):
-    """flat_map: one chunk's shuffled examples -> batches (slices, no copies per example)."""
+    """flat_map: one chunk's shuffled examples -> batches (whole-batch slices, no per-example work)."""
     import tensorflow as tf
+
+    def structure(parts, words):
+        if model == "nnlm":
+            return parts[0], parts[1]
+        return {"center": parts[0], "context": parts[1], "words": words}
 
     def split(*tensors):
         *examples, words = tensors
-        count = tf.cast(tf.shape(examples[0])[0], tf.int64)
-        number = (count + batch_size - 1) // batch_size
+        count = tf.shape(examples[0])[0]
+        full = count // batch_size
+        number = full + tf.cast(count % batch_size > 0, tf.int32)
         per_batch = words / tf.cast(tf.maximum(number, 1), tf.float32)
-
-        def take(index):
-            part = [t[index * batch_size:(index + 1) * batch_size] for t in examples]
-            if model == "nnlm":
-                return part[0], part[1]
-            return {"center": part[0], "context": part[1], "words": per_batch}
-
-        return tf.data.Dataset.range(number).map(take)
+        head = [tf.reshape(t[:full * batch_size], tf.concat([[full, batch_size], tf.shape(t)[1:]], 0))
+                for t in examples]
+        tail = [t[full * batch_size:] for t in examples]
+        whole = tf.data.Dataset.from_tensor_slices(structure(head, tf.fill([full], per_batch)))
+        rest = tf.data.Dataset.from_tensors(structure(tail, per_batch)).take(tf.cast(number > full, tf.int64))
+        return whole.concatenate(rest)
 
     return split
 
 
 def make_dataset(ids, sentences, counts, config, seed, training=True):
-    """The tf.data pipeline of one split for `config.model`."""
+    """The tf.data pipeline of one split for `config.model`.
+
+    `training=False` (validation): no subsampling, and the same windows and
+    order every epoch, so the validation loss of every epoch scores the
+    same examples.
+    """
     import tensorflow as tf
 
     chunk_ids, chunk_sentences = chunked(ids, sentences)
-    keep_prob = tf.constant(keep_probabilities(counts, config.sample))
+    keep_prob = tf.constant(keep_probabilities(counts, config.sample if training else 0.0))
     seeds = tf.data.Dataset.random(seed, rerandomize_each_iteration=training).batch(2)
     dataset = tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices((chunk_ids, chunk_sentences)), seeds)
     dataset = dataset.map(lambda chunk, seed_pair: chunk_examples(

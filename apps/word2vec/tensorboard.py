@@ -1,0 +1,121 @@
+"""What TensorBoard shows of a word2vec run besides the standard scalars.
+
+- `WordsPerSecond`: adds `words_per_second` (training corpus words per
+  second of the epoch) to the epoch logs, so TensorBoard and history.csv
+  plot it next to the loss.
+- `NeighbourTable`: a text table of the nearest neighbours of fixed probe
+  words after every epoch (TEXT tab, run `neighbours`).
+- `write_projector`: the embedding projector files, written by our code
+  (the Keras 3 callback's projector is broken, keras#20210): a checkpoint
+  holding the vectors, `metadata.tsv` (one word per line) and
+  `projector_config.pbtxt`, in `<run>/projector/` next to an event file so
+  that TensorBoard lists that folder as a run.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+
+from apps.word2vec.evaluation import nearest
+from apps.word2vec.model import word_vectors
+
+TENSOR_NAME = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
+PROBES = 8
+NEIGHBOURS = 8
+
+
+class WordsPerSecond(keras.callbacks.Callback):
+    """Log the corpus words trained per second of each epoch.
+
+    Args:
+        words: corpus words of one epoch.
+    """
+
+    def __init__(self, words):
+        super().__init__()
+        self.words = words
+        self.started = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self.started is not None:
+            logs["words_per_second"] = self.words / max(time.perf_counter() - self.started, 1e-9)
+
+
+def neighbour_table(vectors, words, probes, k=NEIGHBOURS):
+    """A Markdown table: probe word | its k nearest words with cosines."""
+    index = {word: i for i, word in enumerate(words)}
+    lines = ["| word | nearest neighbours (cosine) |", "|---|---|"]
+    for word in probes:
+        found = nearest(vectors, vectors[index[word]], k, exclude=[index[word]])
+        lines.append(f"| {word} | " + ", ".join(f"{words[i]} ({score:.2f})" for i, score in found) + " |")
+    return "\n".join(lines)
+
+
+def default_probes(words, wanted=(), count=PROBES):
+    """The wanted probe words that are known, else frequent words past the top 10."""
+    known = [word for word in wanted if word in set(words)]
+    if known:
+        return known
+    start = min(10, max(len(words) - count, 0))
+    return list(words[start:start + count])
+
+
+class NeighbourTable(keras.callbacks.Callback):
+    """Write the probe words' nearest neighbours as TensorBoard text per epoch.
+
+    Args:
+        log_dir: the run folder; the table goes to `<log_dir>/neighbours`.
+        words: the vocabulary, in id order.
+        probes: the words to show.
+    """
+
+    def __init__(self, log_dir, words, probes):
+        super().__init__()
+        self.log_dir = Path(log_dir)
+        self.words = list(words)
+        self.probes = list(probes)
+        self.writer = None
+
+    def on_train_begin(self, logs=None):
+        import tensorflow as tf
+
+        self.writer = tf.summary.create_file_writer(str(self.log_dir / "neighbours"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+
+        table = neighbour_table(word_vectors(self.model), self.words, self.probes)
+        with self.writer.as_default():
+            tf.summary.text("nearest_neighbours", table, step=epoch + 1)
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def write_projector(folder, words, vectors):
+    """Write the projector files of `vectors` into `folder`; returns the folder."""
+    import tensorflow as tf
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metadata.tsv").write_text("".join(f"{word}\n" for word in words), encoding="utf-8")
+    checkpoint = tf.train.Checkpoint(embedding=tf.Variable(vectors, dtype=tf.float32))
+    checkpoint.save(str(folder / "embedding.ckpt"))  # + the `checkpoint` file the plugin reads
+    (folder / "projector_config.pbtxt").write_text(
+        "embeddings {\n"
+        f'  tensor_name: "{TENSOR_NAME}"\n'
+        '  metadata_path: "metadata.tsv"\n'
+        "}\n", encoding="utf-8")
+    writer = tf.summary.create_file_writer(str(folder))
+    with writer.as_default():
+        tf.summary.text("projector", f"{len(words)} words x {vectors.shape[1]} dimensions", step=0)
+    writer.close()
+    return folder

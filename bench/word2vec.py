@@ -1,0 +1,133 @@
+"""word2vec against gensim's Word2Vec: words/second and vector quality.
+
+`python -m bench word2vec [--data PATH]` trains skip-gram and CBOW with our
+app and with gensim (the reference, installed for the bench only) on the
+same training sentences, with the same dimension, window, negatives,
+subsampling, min-count, epochs and 2 worker threads, in the same process:
+- the default generated corpus: planted-analogy accuracy of both;
+- `--data PATH` (e.g. ../shared/data/tinyshakespeare): WordSim-353
+  Spearman of both (../shared/data/word2vec_eval/wordsim353.tsv).
+Words/second = training-split tokens x epochs / training seconds
+(vocabulary building excluded for both; ours is the mean over epochs,
+including the first epoch's graph tracing and the per-epoch validation
+pass; `steady` is the median of the later epochs; gensim's is the mean of
+one run before and one after ours, as the machine's load drifts). The NNLM baseline runs
+on the default corpus for its cost and quality (ours only).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("annsuite")
+
+SETTINGS = {"dim": 100, "window": 5, "negatives": 5, "sample": 1e-3, "min_count": 5, "epochs": 5}
+WORKERS = 2
+WORDSIM = Path(__file__).resolve().parents[2] / "shared" / "data" / "word2vec_eval" / "wordsim353.tsv"
+
+
+def sentences_of(corpus):
+    """The training sentences as word lists (what gensim is given)."""
+    words = np.array(corpus.words, dtype=object)
+    cuts = np.flatnonzero(np.diff(corpus.train_sentences)) + 1
+    return [list(part) for part in np.split(words[corpus.train_ids], cuts)]
+
+
+def run_ours(data, model, folder):
+    import pandas as pd
+
+    from apps.word2vec.model import word_vectors
+    from apps.word2vec.train import main
+    from shared.training import load_best_model
+
+    argv = ["train", "--run-dir", str(folder), "--model", model, "--patience", "0"]
+    argv += [] if data is None else ["--data", str(data)]
+    for name, value in SETTINGS.items():
+        argv += [f"--{name.replace('_', '-')}", str(value)]
+    metrics = main(argv)
+    epochs = pd.read_csv(Path(folder) / "history.csv")["words_per_second"]
+    metrics["steady_words_per_second"] = float(epochs.iloc[1:].median() if len(epochs) > 1 else epochs.iloc[0])
+    return metrics, word_vectors(load_best_model(folder))
+
+
+def run_gensim(sentences, model, seed):
+    from gensim.models import Word2Vec
+
+    reference = Word2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negatives"],
+                         sample=SETTINGS["sample"], min_count=SETTINGS["min_count"], sg=int(model == "skipgram"),
+                         alpha=0.025 if model == "skipgram" else 0.05, workers=WORKERS, seed=seed)
+    reference.build_vocab(sentences)
+    started = time.perf_counter()
+    reference.train(sentences, total_examples=len(sentences), epochs=SETTINGS["epochs"])
+    return reference.wv, time.perf_counter() - started
+
+
+def quality(vectors, words, sections, similarity):
+    from apps.word2vec import evaluation
+
+    test, _ = evaluation.evaluate_vectors(vectors, words, sections, similarity)
+    return {k: round(float(v), 4) for k, v in test.items() if k == "analogy_accuracy" or k.startswith("spearman")}
+
+
+def compare(data, model, sections, similarity, folder):
+    """Our app and gensim on one corpus and model: speed and quality of both."""
+    from apps.word2vec.config import Word2VecConfig
+    from apps.word2vec.data import load_corpus
+
+    config = Word2VecConfig(data=None if data is None else str(data), model=model,
+                            **{k: v for k, v in SETTINGS.items()})
+    corpus = load_corpus(config)
+    sentences = sentences_of(corpus)
+    words_trained = len(corpus.train_ids) * SETTINGS["epochs"]
+    _, gensim_before = run_gensim(sentences, model, config.seed)  # before and after ours: load drifts
+    started = time.perf_counter()
+    metrics, ours = run_ours(data, model, folder / f"{model}-{'default' if data is None else Path(data).name}")
+    ours_seconds = time.perf_counter() - started
+    wv, gensim_after = run_gensim(sentences, model, config.seed)
+    gensim_seconds = (gensim_before + gensim_after) / 2
+    ours_speed = float(metrics["words_per_second"])
+    gensim_speed = words_trained / gensim_seconds
+    result = {
+        "corpus": "generated" if data is None else str(data), "model": model,
+        "train_tokens": len(corpus.train_ids), "vocab_size": corpus.vocab_size,
+        "ours": {"words_per_second": round(ours_speed), "run_seconds": round(ours_seconds, 1),
+                 "steady_words_per_second": round(metrics["steady_words_per_second"]),
+                 **quality(ours, corpus.words, sections, similarity)},
+        "gensim": {"words_per_second": round(gensim_speed), "train_seconds": round(gensim_seconds, 1),
+                   "vocab_size": len(wv.index_to_key),
+                   **quality(wv.vectors, list(wv.index_to_key), sections, similarity)},
+    }
+    result["speed_ratio"] = round(ours_speed / gensim_speed, 3)
+    result["steady_speed_ratio"] = round(metrics["steady_words_per_second"] / gensim_speed, 3)
+    log.info("bench word2vec %s", result)
+    return result
+
+
+def run(args):
+    """Skip-gram and CBOW, ours vs gensim, on the default corpus (and --data)."""
+    import shared  # noqa: F401 - Keras backend
+    from apps.word2vec import corpus, evaluation
+
+    try:
+        import gensim  # noqa: F401
+    except ImportError:
+        return {"error": "gensim is not installed: pip install gensim==4.4.0 (the bench's reference)"}
+    planted = evaluation.parse_questions(corpus.questions_text(), "generated questions")
+    similarity = [str(WORDSIM)] if WORDSIM.is_file() else []
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for model in ("skipgram", "cbow"):
+            results.append(compare(None, model, planted, [], Path(folder)))
+            if getattr(args, "data", None):
+                results.append(compare(args.data, model, None, similarity, Path(folder)))
+        metrics, vectors = run_ours(None, "nnlm", Path(folder) / "nnlm")
+        words = (Path(folder) / "nnlm" / "vocab.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        nnlm = {"model": "nnlm", "corpus": "generated", "words_per_second": round(metrics["words_per_second"]),
+                "seconds": metrics["seconds"],
+                **quality(vectors, [line.split("\t")[0] for line in words], planted, [])}
+    return {"settings": {**SETTINGS, "workers": WORKERS}, "results": results, "nnlm": nnlm}
