@@ -2,4 +2,4 @@
 
 DESCRIPTION = "semantic segmentation: U-Net with skip connections vs a convolutionalized FCN"
 METRIC = "mean_iou"
-DEMO_ARGS = ["--epochs", "6", "--max-train-samples", "600"]
+DEMO_ARGS = ["--epochs", "3", "--max-train-samples", "400"]

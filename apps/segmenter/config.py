@@ -9,22 +9,24 @@ from shared.config import TrainConfig, check_choice, check_positive, option
 MODELS = ("unet", "fcn")
 UPSAMPLING = ("transpose", "bilinear", "nearest")
 LOSSES = ("ce", "dice", "ce+dice")
+SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
 class SegmenterConfig(TrainConfig):
     """Options of `python -m apps.segmenter train`."""
 
-    epochs: int = option(14, "maximum epochs (of the frozen-encoder phase with --backbone)")
+    epochs: int = option(10, "maximum epochs (of the frozen-encoder phase with --backbone)")
     batch_size: int = option(16, "images per batch (per worker)")
-    learning_rate: float = option(2e-3, "initial learning rate (cosine decay)")
+    learning_rate: float = option(2e-3, "learning rate (initial one with --lr-schedule cosine)")
+    lr_schedule: str = option("constant", "constant, or cosine decay to a hundredth over each phase", SCHEDULES)
     model: str = option("unet", "unet (skip connections) or fcn (the baseline without them)", MODELS)
     backbone: str | None = option(None, "pretrained U-Net encoder: a registry name (mobilenetv2, resnet50, vgg, resnet...), a keras-hub preset folder or a .keras backbone file")
     weights: str = option("none", "weights of a registry --backbone: none, imagenet or a .weights.h5 file")
     fine_tune_epochs: int = option(4, "epochs with the encoder unfrozen (--backbone)")
     unfreeze_blocks: int = option(20, "top blocks of the encoder unfrozen for fine-tuning")
     depth: int = option(3, "number of 2x down-samplings (U-Net and FCN)")
-    base_filters: int = option(16, "filters of the first level; doubled at every level")
+    base_filters: int = option(8, "filters of the first level; doubled at every level")
     upsampling: str = option("transpose", "U-Net up-sampling", UPSAMPLING)
     batch_norm: bool = option(True, "batch normalisation in the convolution blocks")
     dropout: float = option(0.0, "dropout rate in the deeper blocks")
@@ -37,7 +39,7 @@ class SegmenterConfig(TrainConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        for name in ("model", "upsampling", "loss"):
+        for name in ("model", "upsampling", "loss", "lr_schedule"):
             check_choice(self, name)
         for name in ("depth", "base_filters", "scenes"):
             check_positive(self, name)

@@ -48,7 +48,7 @@ def epoch_images(x_val, y_val, class_names, count=4):
 
     def make_images(model, epoch):
         predicted = model.predict(x_fixed, verbose=0).argmax(axis=-1)
-        rows = [panel_row(x, y, p, colours) for x, y, p in zip(x_fixed, y_fixed, predicted)]
+        rows = [panel_row(x, y, p, colours) for x, y, p in zip(x_fixed, y_fixed, predicted, strict=True)]
         gap = np.full((2, rows[0].shape[1], 3), 255, "uint8")
         return {"segmentation": np.concatenate([r for row in rows for r in (row, gap)][:-1], axis=0)}
 

@@ -99,7 +99,7 @@ def read_classes(root):
             raise DataError(path, "expected a header with a 'name' column", 1)
         rows = []
         for line, row in enumerate(table[1:], start=2):
-            record = dict(zip(header, row))
+            record = dict(zip(header, row, strict=False))
             colour = (" ".join(record[c] for c in "rgb") if {"r", "g", "b"} <= set(record)
                       else record.get("color", record.get("colour")))
             rows.append((record["name"], (colour, line) if colour else None))

@@ -7,6 +7,7 @@ probabilities per pixel (S x S x classes). Layer names used elsewhere:
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import keras
@@ -17,6 +18,8 @@ from shared.errors import UsageError
 from shared.layers.conv_block import ConvBlock
 from shared.layers.unet_conv_block import UNetConvBlock
 from shared.layers.unet_up_block import UNetUpBlock
+
+log = logging.getLogger("annsuite")
 
 
 def classes_head(x, num_classes):
@@ -116,6 +119,9 @@ def build_backbone_unet(config, image_shape, num_classes):
     if not factors or factors[0] != 2:
         raise UsageError(f"--backbone {config.backbone}: no feature maps at 1/2, 1/4... of {image_shape[0]} px")
     factors = [f for i, f in enumerate(factors) if f == 2 ** (i + 1)]
+    if len(factors) < config.depth:
+        log.info("--backbone %s reaches 1/%d of the input: U-Net depth %d instead of %d",
+                 config.backbone, factors[-1], len(factors), config.depth)
     encoder = keras.Model(core.inputs, [features[f] for f in factors], name="encoder")
     images = keras.Input(image_shape, name="images")
     x = images
@@ -143,9 +149,9 @@ def build_model(config, image_shape, num_classes):
 
 def compile_model(model, config, class_names, ignore_index=None, class_weights=None,
                   learning_rate=None, decay_steps=None):
-    """Adam (cosine decay over `decay_steps`), the chosen loss, IoU metrics."""
+    """Adam (cosine decay over `decay_steps` if chosen), the loss, IoU metrics."""
     learning_rate = learning_rate or config.learning_rate
-    if decay_steps:
+    if decay_steps and config.lr_schedule == "cosine":
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.01)
     weights = class_weights if config.loss != "ce" else None
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),

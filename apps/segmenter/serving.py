@@ -14,8 +14,8 @@ from apps.segmenter import figures, losses  # noqa: F401 - registers the losses 
 from apps.segmenter.config import SegmenterConfig
 from apps.segmenter.data import load_data
 from apps.segmenter.train import confusion, scores
-from shared.data import BadInputs, is_image_file, read_image
-from shared.errors import UsageError
+from shared.data import BadInputs, list_input_files, read_image
+from shared.errors import DataError, UsageError
 from shared.export import export_saved_model
 from shared.training import load_best_model, load_run, read_json, write_json
 
@@ -80,21 +80,6 @@ def predict_full_size(model, image, size):
     return tf.image.resize(probabilities, (height, width), method="bilinear")[0].numpy()
 
 
-def input_files(specs):
-    files = []
-    for spec in specs:
-        path = Path(spec)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p)))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise UsageError(f"{spec}: no such file or folder")
-    if not files:
-        raise UsageError("no image files to read")
-    return files
-
-
 def save_png(path, array):
     from PIL import Image
 
@@ -108,10 +93,10 @@ def predict(args):
     out.mkdir(parents=True, exist_ok=True)
     colours = figures.palette(len(trained.class_names))
     bad, rows = BadInputs(args.skip_bad), []
-    for path in input_files(args.inputs):
+    for path in list_input_files(args.inputs):
         try:
             image = read_image(path, 3)
-        except Exception as error:  # noqa: BLE001 - DataError, reported or skipped
+        except DataError as error:
             bad.report(error)
             continue
         mask = predict_full_size(trained.model, image, trained.image_size).argmax(axis=-1)
@@ -120,7 +105,7 @@ def predict(args):
         shares = np.bincount(mask.ravel(), minlength=len(trained.class_names)) / mask.size
         rows.append({"file": str(path), "mask": str(out / f"{path.stem}_mask.png"),
                      "overlay": str(out / f"{path.stem}_overlay.png"),
-                     "class_shares": {n: round(float(s), 4) for n, s in zip(trained.class_names, shares)}})
+                     "class_shares": {n: round(float(s), 4) for n, s in zip(trained.class_names, shares, strict=True)}})
         sys.stdout.write(f"{path}\t{rows[-1]['mask']}\t{rows[-1]['overlay']}\n")
     bad.summary()
     return {"predictions": rows, "path": str(out)}

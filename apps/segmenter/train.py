@@ -10,8 +10,9 @@ from apps.segmenter import figures
 from apps.segmenter.data import class_weights, load_data, make_dataset
 from apps.segmenter.losses import metric_name
 from apps.segmenter.model import build_model, compile_model
-from shared.finetune import freeze, unfreeze_top
 from shared.callbacks import ImageLogger
+from shared.cli import add_run_argument
+from shared.finetune import freeze, unfreeze_top
 from shared.training import (
     finish_run,
     fit_phase,
@@ -113,11 +114,6 @@ def train(config, argv=()):
                       model=config.model, class_names=data.class_names)
 
 
-def add_run_argument(parser):
-    parser.add_argument("--run", required=True, metavar="DIR", help="a run folder written by train")
-    parser.add_argument("--skip-bad", action="store_true", help="skip unreadable inputs, count them")
-
-
 def evaluate_arguments(parser):
     add_run_argument(parser)
     parser.add_argument("--data", help="evaluate on every pair of this data folder instead")
@@ -130,7 +126,7 @@ def predict_arguments(parser):
 
 
 def export_arguments(parser):
-    parser.add_argument("--run", required=True, metavar="DIR", help="a run folder written by train")
+    add_run_argument(parser, skip_bad=False)
     parser.add_argument("--out", help="SavedModel folder (default: <run>/saved_model)")
 
 
