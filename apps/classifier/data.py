@@ -15,7 +15,7 @@ Formats, detected from `--data`:
 from __future__ import annotations
 
 import dataclasses
-import gzip
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,7 @@ from shared.data import (
     split_indices,
 )
 from shared.errors import DataError, UsageError
+from shared.idx import idx_files, read_idx_pair
 
 log = logging.getLogger("annsuite")
 
@@ -73,46 +74,11 @@ def detect_format(spec):
     raise UsageError(f"--data {spec}: expected a folder of class folders or MNIST IDX files")
 
 
-def idx_files(path):
-    """(images file, labels file) of an IDX data set at `path`, or None."""
-    path = Path(path)
-    candidates = sorted(path.glob("*idx3-ubyte*")) if path.is_dir() else [path]
-    for images in candidates:
-        if "idx3-ubyte" not in images.name:
-            continue
-        labels = images.with_name(images.name.replace("images", "labels").replace("idx3", "idx1"))
-        if not labels.exists():
-            raise DataError(images, f"no matching labels file {labels.name}")
-        return images, labels
-    return None
-
-
-def read_idx(path):
-    """Read one IDX file (optionally gzipped) into a numpy array."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    try:
-        with opener(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as error:
-        raise DataError(path, f"unreadable IDX file: {error}") from None
-    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] != 0x08:
-        raise DataError(path, "not an unsigned-byte IDX file (bad magic number)")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    expected = 4 + 4 * ndim + int(np.prod(dims))
-    if len(raw) != expected:
-        raise DataError(path, f"truncated IDX file: {len(raw)} bytes, header promises {expected}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 def load_idx(path, size):
-    images_path, labels_path = idx_files(path)
-    images, labels = read_idx(images_path), read_idx(labels_path)
-    if len(images) != len(labels):
-        raise DataError(labels_path, f"{len(labels)} labels for {len(images)} images")
+    images, labels = read_idx_pair(path)
     x = resize_images(images[..., None].astype("float32"), size)
     names = [str(i) for i in range(int(labels.max()) + 1)]
-    return x, labels.astype("int32"), names
+    return x, labels, names
 
 
 def load_digits(size):
@@ -168,11 +134,21 @@ def split_folders(root):
     return found if "train" in found else {}
 
 
+def preset_shape(preset):
+    """(size, channels) a local preset folder's backbone expects, or (None, None)."""
+    path = Path(preset or "") / "config.json"
+    if not preset or not path.is_file():
+        return None, None
+    shape = json.loads(path.read_text(encoding="utf-8")).get("config", {}).get("image_shape") or [None] * 3
+    return shape[0], shape[-1]
+
+
 def resolve_shape(config, kind):
-    """(image size, channels) from the config and the data's kind."""
-    size = config.image_size or DEFAULT_SIZE[kind]
-    channels = config.channels or (1 if kind in ("digits", "idx") and not config.pretrained else 3)
-    return size, channels
+    """(image size, channels) from the config, a preset folder, and the data's kind."""
+    preset_size, preset_channels = preset_shape(config.preset)
+    size = config.image_size or preset_size or DEFAULT_SIZE[kind]
+    default_channels = 1 if kind in ("digits", "idx") and not config.pretrained else 3
+    return size, config.channels or preset_channels or default_channels
 
 
 def to_channels(x, channels):

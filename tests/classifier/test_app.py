@@ -145,7 +145,7 @@ def test_saved_backbone_fine_tunes_on_another_data_set(tmp_path):
     saved = keras.saving.load_model(tmp_path / "a" / "checkpoints" / "best.keras").get_layer("backbone")
     shapes = write_class_folder(tmp_path / "shapes", per_class=12, size=16)
     metrics = main(["train", "--run-dir", str(tmp_path / "b"), "--data", str(shapes), "--preset", str(tmp_path / "preset"),
-                    "--image-size", "16", "--channels", "1", "--epochs", "1", "--fine-tune-epochs", "1",
+                    "--epochs", "1", "--fine-tune-epochs", "1",  # size and channels from the preset
                     "--unfreeze-blocks", "2"])
     history = pd.read_csv(tmp_path / "b" / "history.csv")
     assert history["phase"].tolist() == ["head", "fine_tune"] and history["epoch"].tolist() == [1, 2]

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from apps.classifier.config import ClassifierConfig
-from apps.classifier.data import detect_format, load_data, read_idx
+from apps.classifier.data import detect_format, load_data
 from shared.errors import DataError, UsageError
+from shared.idx import read_idx
 from tests.helpers import jpeg_bytes, write_class_folder
 
 
