@@ -3,8 +3,10 @@
 Both train the same network (the default ResNet backbone, same head, same
 augmentation) on the same split of the default digits for the same number
 of epochs, in this process, one after the other. The plain script is what a
-user would write: numpy arrays into `fit` with default settings, no
-callbacks. Reported: test accuracy of both, wall time, training examples per
+user would write: numpy arrays into `fit` with default settings (batch size
+32, constant learning rate), validation each epoch, no callbacks; ours runs
+with its own defaults (batch size 64, cosine decay) and all its callbacks
+(TensorBoard with images, checkpoints, backup, history). Reported: test accuracy of both, wall time, training examples per
 second and their ratio (ours / plain; > 1 means ours is faster).
 
 With `--data PATH` (e.g. ../shared/data/mnist), also the test accuracy of
@@ -38,7 +40,7 @@ def plain_keras(config, epochs):
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-              epochs=epochs, batch_size=config.batch_size, verbose=0)
+              epochs=epochs, verbose=0)  # Keras' default batch size (32)
     seconds = time.time() - started
     accuracy = float(np.mean(model.predict(data.x_test, verbose=0).argmax(1) == data.y_test))
     return {"accuracy": accuracy, "seconds": round(seconds, 2),
