@@ -2,4 +2,4 @@
 
 DESCRIPTION = "image classification: LeNet-5 to ResNet, pretrained backbones, fine-tuning, CAM"
 METRIC = "accuracy"
-DEMO_ARGS = ["--epochs", "8"]
+DEMO_ARGS = ["--epochs", "15"]
