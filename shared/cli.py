@@ -219,3 +219,9 @@ def add_run_argument(parser, skip_bad=True):
     parser.add_argument("--run", required=True, metavar="DIR", help="a run folder written by train")
     if skip_bad:
         parser.add_argument("--skip-bad", action="store_true", help="skip unreadable inputs, count them")
+
+
+def add_export_arguments(parser):
+    """`--run DIR` and `--out DIR` of every app's `export` verb."""
+    add_run_argument(parser, skip_bad=False)
+    parser.add_argument("--out", help="SavedModel folder (default: <run>/saved_model)")

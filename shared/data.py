@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +177,18 @@ def list_input_files(specs, wanted=is_image_file):
     if not files:
         raise UsageError(f"no input files in {', '.join(map(str, specs))}")
     return files
+
+
+@dataclass
+class Splits:
+    """Train, validation and test arrays (inputs x, targets y) of a data set.
+
+    Apps subclass it to add what their data carries (class names, source).
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray

@@ -17,13 +17,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from shared.data import (
     BadInputs,
+    Splits,
     is_image_file,
     list_input_files,
     read_image,
@@ -41,19 +42,12 @@ DEFAULT_SIZE = {"digits": 16, "idx": 28, "folder": 96}
 
 
 @dataclass
-class ImageData:
+class ImageData(Splits):
     """Images in [0, 255] as float32 (N, H, W, C) and integer labels."""
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
     class_names: list
     source: str
     skipped: int = 0
-    extras: dict = field(default_factory=dict)
 
     @property
     def image_shape(self):

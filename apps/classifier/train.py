@@ -12,7 +12,7 @@ from apps.classifier.data import load_data
 from apps.classifier.model import build_model, compile_model
 from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
-from shared.cli import add_run_argument
+from shared.cli import add_export_arguments, add_run_argument
 from shared.data import make_dataset
 from shared.finetune import freeze, unfreeze_top
 from shared.training import (
@@ -150,11 +150,6 @@ def predict_arguments(parser):
     parser.add_argument("--out", help="CSV file (default: <run>/predictions.csv)")
 
 
-def export_arguments(parser):
-    add_run_argument(parser, skip_bad=False)
-    parser.add_argument("--out", help="SavedModel folder (default: <run>/saved_model)")
-
-
 def explain_arguments(parser):
     from apps.classifier.explain import METHODS
 
@@ -174,7 +169,7 @@ def verbs():
              lambda args: train(args.config, args.argv), config_cls=ClassifierConfig),
         Verb("evaluate", "accuracy of a trained run on held-out data", serving.evaluate, evaluate_arguments),
         Verb("predict", "label image files: CSV of file, label, probability", serving.predict, predict_arguments),
-        Verb("export", "SavedModel that serves encoded image bytes", serving.export, export_arguments),
+        Verb("export", "SavedModel that serves encoded image bytes", serving.export, add_export_arguments),
         Verb("explain", "class activation maps (CAM, Grad-CAM) as PNG and TensorBoard images",
              explain.explain, explain_arguments),
     ]

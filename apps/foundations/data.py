@@ -8,11 +8,11 @@ files (an optional header line) and names the file and line of a bad row.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from shared.data import Splits as Split
 from shared.data import split_indices
 from shared.errors import DataError
 
@@ -22,18 +22,6 @@ GATES = {
     "xor": np.array([0, 1, 1, 0]),
 }
 GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
-
-
-@dataclass
-class Split:
-    """Train, validation and test arrays of one problem."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
 
 
 def logic_gate(name):

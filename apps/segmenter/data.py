@@ -19,7 +19,7 @@ import numpy as np
 from apps.segmenter import formats
 from apps.segmenter.config import parse_weights
 from apps.segmenter.scenes import CLASS_NAMES, generate_scenes
-from shared.data import BadInputs, split_indices
+from shared.data import BadInputs, Splits, split_indices
 from shared.errors import DataError, UsageError
 
 log = logging.getLogger("annsuite")
@@ -28,15 +28,9 @@ DEFAULT_SIZE = {"scenes": 64, "real": 128}
 
 
 @dataclass
-class SegData:
+class SegData(Splits):
     """Images, masks and class names of the three splits."""
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
     class_names: list
     source: str
     ignore_index: int | None = None

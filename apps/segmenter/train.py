@@ -11,7 +11,7 @@ from apps.segmenter.data import class_weights, load_data, make_dataset
 from apps.segmenter.losses import metric_name
 from apps.segmenter.model import build_model, compile_model
 from shared.callbacks import ImageLogger
-from shared.cli import add_run_argument
+from shared.cli import add_export_arguments, add_run_argument
 from shared.finetune import freeze, unfreeze_top
 from shared.training import (
     finish_run,
@@ -125,11 +125,6 @@ def predict_arguments(parser):
     parser.add_argument("--out", help="folder of the PNG masks and overlays (default: <run>/predictions)")
 
 
-def export_arguments(parser):
-    add_run_argument(parser, skip_bad=False)
-    parser.add_argument("--out", help="SavedModel folder (default: <run>/saved_model)")
-
-
 def verbs():
     from apps.segmenter import serving
     from apps.segmenter.config import SegmenterConfig
@@ -143,7 +138,7 @@ def verbs():
         Verb("predict", "segment image files: colour masks and overlays as PNG", serving.predict,
              predict_arguments),
         Verb("export", "SavedModel: encoded image bytes -> class-id mask at the input's size",
-             serving.export, export_arguments),
+             serving.export, add_export_arguments),
     ]
 
 
