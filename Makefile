@@ -11,9 +11,10 @@ APP ?= all
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt setup.cfg
+$(STAMP): requirements.txt requirements-nodeps.txt setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
 demo: $(STAMP)

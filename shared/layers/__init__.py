@@ -4,9 +4,10 @@ Every layer is registered under the package name "annsuite", so a model
 file that contains it loads with `keras.saving.load_model` (safe mode).
 """
 
+from shared.layers.attention import AttentionPooling, BahdanauAttention, LuongAttention
 from shared.layers.conv_block import ConvBlock
 from shared.layers.imagenet_preprocessing import ImagenetPreprocessing
 from shared.layers.inception_block import InceptionBlock
 from shared.layers.residual_block import ResidualBlock
 
-__all__ = ["ConvBlock", "ImagenetPreprocessing", "InceptionBlock", "ResidualBlock"]
+__all__ = ["AttentionPooling", "BahdanauAttention", "LuongAttention", "ConvBlock", "ImagenetPreprocessing", "InceptionBlock", "ResidualBlock"]
