@@ -9,8 +9,9 @@ example frozen backbone, then fine-tuning) whose epochs continue one count.
 
 Resume: rerunning the same command into the same run folder continues. A
 finished phase leaves `backup/<phase>.weights.h5` and a marker and is
-skipped; an interrupted phase resumes from Keras' BackupAndRestore at the
-last completed epoch.
+skipped; an interrupted phase resumes from its backup at the last completed
+epoch. Every checkpoint file is written under a temporary name and renamed,
+so a kill at any moment leaves the previous complete file.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from shared import distribute
+from shared.callbacks.checkpoints import AtomicBackupAndRestore, BestWeights, saved_best_value
 from shared.callbacks.history import HistoryCSV
 from shared.errors import UsageError
 
@@ -42,6 +47,7 @@ class Run:
     path: Path
     config: object
     strategy: object
+    chief: bool = True
     started: float = field(default_factory=time.time)
 
     @property
@@ -118,6 +124,7 @@ def get_strategy(name):
     if name == "multi-worker":
         if "TF_CONFIG" not in os.environ:
             raise UsageError("--strategy multi-worker needs the TF_CONFIG environment variable")
+        distribute.patch_keras_multi_worker()
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "mirrored" or (name == "auto" and len(gpus) > 1):
@@ -131,7 +138,12 @@ def start_run(app, config, argv=(), strategy=None):
     Pass `strategy` when it had to exist earlier (before loading data).
     """
     strategy = strategy or get_strategy(config.strategy)
+    chief = distribute.is_chief(strategy)
+    if distribute.is_multi_worker(strategy) and not getattr(config, "run_dir", None):
+        raise UsageError("--strategy multi-worker needs --run-dir (the same folder on every worker)")
     path = new_run_path(app, config)
+    if not chief:
+        path = distribute.worker_folder(path)
     resumed = (path / "config.json").exists()
     if resumed:
         check_same_config(path, config)
@@ -147,7 +159,7 @@ def start_run(app, config, argv=(), strategy=None):
         "argv": sys.argv, "versions": library_versions(),
     })
     log.info("%s run folder: %s%s", app, path, " (resuming)" if resumed else "")
-    return Run(path=path, config=config, strategy=strategy)
+    return Run(path=path, config=config, strategy=strategy, chief=chief)
 
 
 def check_same_config(path, config):
@@ -161,23 +173,30 @@ def check_same_config(path, config):
                          "resume it with the same options or choose another --run-dir")
 
 
-def attach_log_file(path):
-    """Also write the annsuite log of this process to the run folder."""
+def detach_log_file():
     for handler in list(log.handlers):
         if isinstance(handler, logging.FileHandler):
             log.removeHandler(handler)
             handler.close()
+
+
+def attach_log_file(path):
+    """Also write the annsuite log of this process to the run folder."""
+    detach_log_file()
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
 
 
 def previous_best(run, monitor, mode, best_value):
-    """The best monitored value so far, from history.csv when resuming."""
+    """The best monitored value so far: earlier phases, history.csv, best.json."""
     import pandas as pd
 
     path = run.path / "history.csv"
     values = [] if best_value is None else [best_value]
+    saved = saved_best_value(run.checkpoint_path.parent)
+    if saved is not None:
+        values.append(saved)
     if path.exists() and path.stat().st_size:
         frame = pd.read_csv(path)
         if monitor in frame:
@@ -188,15 +207,13 @@ def previous_best(run, monitor, mode, best_value):
 
 
 def standard_callbacks(run, phase, monitor="val_loss", mode="min", best_value=None):
-    """TensorBoard, history.csv, best checkpoint, backup, early stop, NaN stop."""
+    """Best weights, history.csv, TensorBoard, NaN stop, early stop, backup."""
     import keras
 
-    run.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
     callbacks = [
-        # Before the history, so that history.csv never claims a best that best.keras lacks.
-        keras.callbacks.ModelCheckpoint(
-            str(run.checkpoint_path), monitor=monitor, mode=mode, save_best_only=True,
-            initial_value_threshold=previous_best(run, monitor, mode, best_value)),
+        # Before the history, so that history.csv never claims a best that was not saved.
+        BestWeights(run.checkpoint_path.parent, monitor=monitor, mode=mode,
+                    initial_value_threshold=previous_best(run, monitor, mode, best_value)),
         HistoryCSV(run.path / "history.csv", phase=phase),
         keras.callbacks.TensorBoard(log_dir=str(run.path), write_graph=True, update_freq="epoch"),
         keras.callbacks.TerminateOnNaN(raise_error=True),
@@ -206,14 +223,25 @@ def standard_callbacks(run, phase, monitor="val_loss", mode="min", best_value=No
             monitor=monitor, mode=mode, patience=run.config.patience, restore_best_weights=True))
     # Last, so that a kill after its save never loses an epoch the others logged.
     # Kept until fit_phase has written the phase's weights and marker.
-    callbacks.append(keras.callbacks.BackupAndRestore(str(run.path / "backup" / phase),
-                                                      delete_checkpoint=False))
+    callbacks.append(AtomicBackupAndRestore(str(run.path / "backup" / phase)))
     return callbacks
+
+
+def write_best_model(run, model, best):
+    """checkpoints/best.keras from the best weights, when they are newer."""
+    target = run.checkpoint_path
+    weights = best.weights_path
+    if weights.exists() and (not target.exists()
+                             or target.stat().st_mtime_ns < weights.stat().st_mtime_ns):
+        best.write_model(model, target)
 
 
 def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_epoch=0,
               monitor="val_loss", mode="min", best_value=None, callbacks=()):
     """Fit one phase with the standard callbacks; skip it if already done.
+
+    The best epoch's weights are kept while training (cheap, atomic) and
+    written as `checkpoints/best.keras` once, when the phase ends.
 
     Returns:
         dict with `epochs` (the global epoch count after this phase) and
@@ -221,8 +249,6 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
     """
     marker = run.path / "backup" / f"{phase}.done.json"
     weights = run.path / "backup" / f"{phase}.weights.h5"
-    import keras
-
     if marker.exists():
         model.load_weights(weights)
         log.info("phase %r finished in an earlier process: weights restored", phase)
@@ -230,26 +256,55 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
     if epochs <= initial_epoch:
         return {"epochs": initial_epoch, "best": best_value}
     standard = standard_callbacks(run, phase, monitor, mode, best_value)
+    if run.strategy is not None:
+        batch_size = run.config.batch_size
+        train = distribute.distribute_dataset(train, batch_size, run.strategy)
+        validation = distribute.distribute_dataset(validation, batch_size, run.strategy)
     history = model.fit(
         train, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
         callbacks=[*callbacks, *standard], shuffle=False,  # the pipeline shuffles
         verbose=1 if sys.stdout.isatty() else 2)
-    checkpoint = next(c for c in standard if isinstance(c, keras.callbacks.ModelCheckpoint))
-    best = checkpoint.best if checkpoint.best not in (float("inf"), -float("inf")) else best_value
+    best_weights = standard[0]
+    best = best_weights.best if np.isfinite(best_weights.best) else best_value
     done = {"epochs": (history.epoch[-1] + 1) if history.epoch else initial_epoch,
-            "best": None if best is None else float(best)}
+            "best": None if best is None else float(best), "weights_sha1": weights_digest(model)}
+    log.info("phase %r ended after epoch %d; weights sha1 %s", phase, done["epochs"],
+             done["weights_sha1"])
+    write_best_model(run, model, best_weights)
     model.save_weights(weights)
     write_json(marker, done)
     shutil.rmtree(run.path / "backup" / phase, ignore_errors=True)
     return done
 
 
+def weights_digest(model):
+    """SHA-1 of the trainable weights: equal on every worker of a synchronous run.
+
+    (BatchNorm moving statistics are not trainable: without synchronized
+    batch norm each worker keeps its own, as tf.distribute does.)
+    """
+    import hashlib
+
+    digest = hashlib.sha1()
+    for value in model.trainable_weights:
+        value = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
 def finish_run(run, test_metrics, epochs, **extra):
-    """Write metrics.json ({"test": ..., "seconds": ..., "epochs": ...})."""
+    """Write metrics.json ({"test": ..., "seconds": ..., "epochs": ...}).
+
+    A non-chief worker of a multi-worker run removes its private folder.
+    """
     metrics = {"test": {k: float(v) for k, v in test_metrics.items()},
                "seconds": run.seconds(), "epochs": int(epochs), **extra}
-    write_json(run.path / "metrics.json", metrics)
     log.info("test metrics: %s (%.1f s)", json.dumps(metrics["test"]), metrics["seconds"])
+    if not run.chief:
+        detach_log_file()
+        shutil.rmtree(run.path, ignore_errors=True)
+        return metrics
+    write_json(run.path / "metrics.json", metrics)
     return metrics
 
 

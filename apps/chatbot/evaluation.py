@@ -1,0 +1,99 @@
+"""Held-out metrics, reported for all responses, first turns and follow-ups.
+
+Generators: exact match (the generated tokens equal the reference's),
+corpus BLEU (sacrebleu) and per-token perplexity (teacher forced).
+Retrievers: recall@1, recall@5 and MRR of the true response among the
+distinct responses of the evaluated examples; `exact_match` is recall@1
+(the top response is the reference). `follow_up_*` counts the follow-ups
+that need context (every follow-up for real data), `first_turn_*` the
+opening exchanges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from apps.chatbot.arrays import generator_arrays, unique_pool
+
+
+def groups(examples):
+    first = np.array([not e.follow_up for e in examples], bool)
+    follow = np.array([e.needs_context for e in examples], bool)
+    return {"": np.ones(len(examples), bool), "first_turn_": first, "follow_up_": follow}
+
+
+def bleu(hypotheses, references):
+    import sacrebleu
+
+    if not hypotheses:
+        return float("nan")
+    return float(sacrebleu.corpus_bleu(hypotheses, [references]).score)
+
+
+def token_losses(model, inputs, targets, weights, batch_size=256):
+    """Per-example (sum of token NLL, token count) under teacher forcing."""
+    import tensorflow as tf
+
+    sums = []
+    for start in range(0, len(targets), batch_size):
+        batch = {k: v[start:start + batch_size] for k, v in inputs.items()}
+        logits = model(batch, training=False)
+        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(targets[start:start + batch_size], logits)
+        sums.append((nll.numpy() * weights[start:start + batch_size]).sum(axis=1))
+    return np.concatenate(sums) if sums else np.zeros(0), weights.sum(axis=1)
+
+
+def generator_metrics(generator, model, vocabulary, examples, config):
+    """exact_match, bleu, perplexity (each also first_turn_ and follow_up_)."""
+    inputs, targets, weights = generator_arrays(vocabulary, examples, config)
+    predicted = [vocabulary.text(row) for row in generator.ids(inputs["context"])]
+    references = [vocabulary.text(row) for row in targets]
+    nll, counts = token_losses(model, inputs, targets, weights)
+    metrics = {}
+    for prefix, chosen in groups(examples).items():
+        hyps = [p for p, keep in zip(predicted, chosen) if keep]
+        refs = [r for r, keep in zip(references, chosen) if keep]
+        metrics[f"{prefix}exact_match"] = float(np.mean([h == r for h, r in zip(hyps, refs)])) if refs else float("nan")
+        metrics[f"{prefix}bleu"] = bleu(hyps, refs)
+        metrics[f"{prefix}perplexity"] = float(np.exp(nll[chosen].sum() / max(counts[chosen].sum(), 1)))
+        metrics[f"{prefix}examples"] = int(chosen.sum())
+    samples = [{"context": list(e.context[-3:]), "reference": e.response, "response": p}
+               for e, p in zip(examples[:20], predicted[:20])]
+    return metrics, samples
+
+
+def ranks_of(scores, truth):
+    """1-based rank of each row's true column (ties count against it)."""
+    true_scores = scores[np.arange(len(truth)), truth]
+    return (scores > true_scores[:, None]).sum(axis=1) + 1
+
+
+def retrieval_metrics(texts, context_encoder, response_encoder, examples):
+    """recall_at_1, recall_at_5, mrr (and exact_match) among the examples' distinct responses."""
+    pool, truth = unique_pool(examples)
+    responses = response_encoder.predict(texts.response_inputs(pool), batch_size=256, verbose=0)
+    vectors = context_encoder.predict(texts.context_inputs([e.context for e in examples]),
+                                      batch_size=256, verbose=0)
+    ranks = ranks_of(vectors @ responses.T, truth)
+    metrics = {"candidates": len(pool)}
+    for prefix, chosen in groups(examples).items():
+        chosen_ranks = ranks[chosen]
+        if not len(chosen_ranks):
+            continue
+        metrics[f"{prefix}recall_at_1"] = float(np.mean(chosen_ranks <= 1))
+        metrics[f"{prefix}recall_at_5"] = float(np.mean(chosen_ranks <= 5))
+        metrics[f"{prefix}mrr"] = float(np.mean(1.0 / chosen_ranks))
+        metrics[f"{prefix}exact_match"] = metrics[f"{prefix}recall_at_1"]
+        metrics[f"{prefix}examples"] = int(chosen.sum())
+    best = np.argmax(vectors @ responses.T, axis=1)
+    samples = [{"context": list(e.context[-3:]), "reference": e.response, "response": pool[b]}
+               for e, b in zip(examples[:20], best[:20])]
+    return metrics, samples
+
+
+def side_encoder(model, side):
+    """The context or response tower of a dual encoder, as its own model."""
+    import keras
+
+    inputs = {name: tensor for name, tensor in model.input.items() if name.startswith(side)}
+    return keras.Model(inputs, model.get_layer(f"{side}_embedding").output, name=f"{side}_encoder")

@@ -1,0 +1,130 @@
+"""The three bots: hierarchical and seq2seq generators, the retrieval dual encoder.
+
+Generative (`build_generator`): the word level (`UtteranceEncoder`: GRU
+states of every word, pooled by word attention into one vector per
+utterance), the utterance level (a GRU over those vectors, pooled by
+utterance attention into the context vector), and a GRU decoder started
+from the context vector that attends to the utterance states (utterance
+attention) and to the word states (word attention) before each output
+token, and either generates a word or copies an attended one
+(`CopyGenerator`, a pointer-generator). `seq2seq` is the same network given the question alone.
+
+Retrieval (`build_retrieval`): the same hierarchical encoder embeds the
+context, a word-level encoder embeds a response, both are projected to
+unit vectors and trained with in-batch negatives. `build_pretrained_retrieval`
+does the same with a keras-hub BERT backbone shared by both sides.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from apps.chatbot.layers import CopyGenerator, InBatchSimilarity, UtteranceEncoder
+from shared.layers.attention import AttentionPooling, BahdanauAttention, LuongAttention
+
+
+def decoder_attention(config, name):
+    if config.attention == "bahdanau":
+        return BahdanauAttention(config.attention_units, name=name)
+    return LuongAttention("general", name=name)
+
+
+def context_encoder(config, vocabulary_size, context, name="utterance_encoder"):
+    """Hierarchical encoding of (batch, utterances, words) ids."""
+    encoder = UtteranceEncoder(vocabulary_size, config.embedding_dim, config.units,
+                               config.attention_units, config.dropout, name=name)
+    vectors, word_states, word_mask, _, present = encoder(context)
+    states = keras.layers.GRU(config.units, return_sequences=True, unroll=True, name="utterance_gru")(
+        vectors, mask=present)
+    pooled, _ = AttentionPooling(config.attention_units, return_weights=True,
+                                 name="utterance_attention")(states, mask=present)
+    return pooled, states, present, word_states, word_mask
+
+
+def build_generator(config, vocabulary_size):
+    """Teacher-forced training model: {context, decoder_input} -> next-token logits."""
+    context = keras.Input((config.utterances, config.utterance_length), dtype="int32", name="context")
+    decoder_input = keras.Input((config.response_length + 1,), dtype="int32", name="decoder_input")
+    pooled, states, present, word_states, word_mask = context_encoder(config, vocabulary_size, context)
+    initial = keras.layers.Dense(config.units, activation="tanh", name="decoder_init")(pooled)
+    embedded = keras.layers.Embedding(vocabulary_size, config.embedding_dim, mask_zero=True,
+                                      name="decoder_embedding")(decoder_input)
+    embedded = keras.layers.Dropout(config.dropout, name="decoder_dropout")(embedded)
+    outputs = keras.layers.GRU(config.units, return_sequences=True, unroll=True, name="decoder_gru")(
+        embedded, initial_state=initial)
+    parts = [outputs]
+    word_context, word_weights = decoder_attention(config, "decoder_word_attention")(
+        outputs, word_states, mask=word_mask)
+    parts.append(word_context)
+    if config.model == "hierarchical":
+        utterance_context, _ = decoder_attention(config, "decoder_utterance_attention")(
+            outputs, states, mask=present)
+        parts.append(utterance_context)
+    features = keras.layers.Concatenate(name="decoder_concat")(parts)
+    hidden = keras.layers.Dense(config.units, activation="tanh", name="decoder_combine")(features)
+    hidden = keras.layers.Dropout(config.dropout, name="output_dropout")(hidden)
+    logits = keras.layers.Dense(vocabulary_size, name="logits", dtype="float32")(hidden)
+    logits = CopyGenerator(vocabulary_size, name="copy", dtype="float32")(
+        logits, word_weights, context, features)
+    return keras.Model({"context": context, "decoder_input": decoder_input}, logits,
+                       name=f"{config.model}_generator")
+
+
+def build_retrieval(config, vocabulary_size):
+    """Dual encoder: {context, response} -> (batch, batch) similarity logits."""
+    context = keras.Input((config.utterances, config.utterance_length), dtype="int32", name="context")
+    response = keras.Input((1, config.response_length), dtype="int32", name="response")
+    pooled, *_ = context_encoder(config, vocabulary_size, context, name="context_words")
+    context_vector = project(config, pooled, "context")
+    response_encoder = UtteranceEncoder(vocabulary_size, config.embedding_dim, config.units,
+                                        config.attention_units, config.dropout, name="response_words")
+    vectors = response_encoder(response)[0]
+    vectors = keras.layers.Reshape((config.units,), name="response_vector")(vectors)
+    response_vector = project(config, vectors, "response")
+    tokens = keras.layers.Reshape((config.response_length,), name="response_tokens")(response)
+    logits = InBatchSimilarity(config.similarity_scale, name="similarity")(
+        context_vector, response_vector, tokens)
+    return keras.Model({"context": context, "response": response}, logits, name="dual_encoder")
+
+
+def project(config, vectors, side):
+    vectors = keras.layers.Dense(config.projection_dim, name=f"{side}_projection")(vectors)
+    return keras.layers.UnitNormalization(name=f"{side}_embedding")(vectors)
+
+
+def bert_inputs(side, length):
+    return {"token_ids": keras.Input((length,), dtype="int32", name=f"{side}_token_ids"),
+            "segment_ids": keras.Input((length,), dtype="int32", name=f"{side}_segment_ids"),
+            "padding_mask": keras.Input((length,), dtype="bool", name=f"{side}_padding_mask")}
+
+
+def build_pretrained_retrieval(config, backbone, context_length, response_length):
+    """Dual encoder on one pretrained BERT backbone (mean pooled, two projections)."""
+    backbone.trainable = config.fine_tune_encoder
+    inputs, vectors = {}, {}
+    for side, length in (("context", context_length), ("response", response_length)):
+        side_inputs = bert_inputs(side, length)
+        sequence = backbone(side_inputs)["sequence_output"]
+        pooled = keras.layers.GlobalAveragePooling1D(name=f"{side}_mean")(
+            sequence, mask=side_inputs["padding_mask"])
+        vectors[side] = project(config, pooled, side)
+        inputs.update({f"{side}_{k}": v for k, v in side_inputs.items()})
+    logits = InBatchSimilarity(config.similarity_scale, name="similarity")(
+        vectors["context"], vectors["response"], inputs["response_token_ids"])
+    return keras.Model(inputs, logits, name="pretrained_dual_encoder")
+
+
+def compile_generator(model, learning_rate, decay_steps):
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="token_accuracy")])
+    return model
+
+
+def compile_retrieval(model, learning_rate, decay_steps):
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="in_batch_accuracy")])
+    return model

