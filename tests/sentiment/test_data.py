@@ -182,3 +182,12 @@ def test_word2vec_text_vectors_fill_the_embedding(tmp_path):
 def test_config_rejects_bad_values(values, message):
     with pytest.raises(ValueError, match=message):
         SentimentConfig(**values)
+
+
+def test_sample_caps_are_deterministic(tmp_path):
+    for name, count in (("train", 40), ("dev", 30), ("test", 12)):
+        write(tmp_path / "sst2" / f"{name}.tsv", tsv(ROWS[:count]))
+    first = load_data(config_for(tmp_path / "sst2", max_train_samples=10, max_validation_samples=5))
+    second = load_data(config_for(tmp_path / "sst2", max_train_samples=10, max_validation_samples=5))
+    assert (len(first.y_train), len(first.y_val), len(first.y_test)) == (10, 5, 12)
+    assert first.x_val.tolist() == second.x_val.tolist() and set(first.x_train) <= {t for t, _ in ROWS}
