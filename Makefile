@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 6006
 APP ?= all
 
-.PHONY: venv demo test bench tensorboard lint clean
+.PHONY: venv demo test bench tensorboard workers lint clean
 
 venv: $(STAMP)
 
@@ -29,8 +29,15 @@ bench: $(STAMP)
 tensorboard: $(STAMP)
 	$(VENV)/bin/tensorboard --logdir tensorboard_logs --host 127.0.0.1 --port $(PORT)
 
+# Try multi-worker training on this machine: make workers N=2 APP=classifier ARGS="train --run-dir tensorboard_logs/mw"
+N ?= 2
+WORKER_APP = $(if $(filter all,$(APP)),classifier,$(APP))
+ARGS ?= train --run-dir tensorboard_logs/$(WORKER_APP)/workers
+workers: $(STAMP)
+	$(PY) scripts/local_workers.py $(N) $(WORKER_APP) $(ARGS)
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check apps shared tests bench
+	$(VENV)/bin/ruff check apps shared tests bench scripts
 
 clean:
 	rm -rf $(VENV) .pytest_cache

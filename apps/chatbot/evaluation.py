@@ -4,7 +4,8 @@ Generators: exact match (the generated tokens equal the reference's),
 corpus BLEU (sacrebleu) and per-token perplexity (teacher forced).
 Retrievers: recall@1, recall@5 and MRR of the true response among the
 distinct responses of the evaluated examples; `exact_match` is recall@1
-(the top response is the reference). `follow_up_*` counts the follow-ups
+(the top response is the reference); `recall_at_1_of_10` ranks the true
+response among 9 random other candidates (the Ubuntu-corpus style R10@1). `follow_up_*` counts the follow-ups
 that need context (every follow-up for real data), `first_turn_*` the
 opening exchanges.
 """
@@ -68,14 +69,28 @@ def ranks_of(scores, truth):
     return (scores > true_scores[:, None]).sum(axis=1) + 1
 
 
+def ranks_among_ten(scores, truth, seed=0):
+    """Rank of the true response among itself and 9 random other candidates (R10@1 style)."""
+    rng = np.random.default_rng(seed)
+    ranks = []
+    for row, true in enumerate(truth):
+        others = np.delete(np.arange(scores.shape[1]), true)
+        chosen = rng.choice(others, size=min(9, len(others)), replace=False)
+        ranks.append(int((scores[row, chosen] > scores[row, true]).sum()) + 1)
+    return np.array(ranks)
+
+
 def retrieval_metrics(texts, context_encoder, response_encoder, examples):
     """recall_at_1, recall_at_5, mrr (and exact_match) among the examples' distinct responses."""
     pool, truth = unique_pool(examples)
     responses = response_encoder.predict(texts.response_inputs(pool), batch_size=256, verbose=0)
     vectors = context_encoder.predict(texts.context_inputs([e.context for e in examples]),
                                       batch_size=256, verbose=0)
-    ranks = ranks_of(vectors @ responses.T, truth)
+    scores = vectors @ responses.T
+    ranks = ranks_of(scores, truth)
     metrics = {"candidates": len(pool)}
+    if len(pool) > 1:
+        metrics["recall_at_1_of_10"] = float(np.mean(ranks_among_ten(scores, truth) == 1))
     for prefix, chosen in groups(examples).items():
         chosen_ranks = ranks[chosen]
         if not len(chosen_ranks):
@@ -85,7 +100,7 @@ def retrieval_metrics(texts, context_encoder, response_encoder, examples):
         metrics[f"{prefix}mrr"] = float(np.mean(1.0 / chosen_ranks))
         metrics[f"{prefix}exact_match"] = metrics[f"{prefix}recall_at_1"]
         metrics[f"{prefix}examples"] = int(chosen.sum())
-    best = np.argmax(vectors @ responses.T, axis=1)
+    best = np.argmax(scores, axis=1)
     samples = [{"context": list(e.context[-3:]), "reference": e.response, "response": pool[b]}
                for e, b in zip(examples[:20], best[:20])]
     return metrics, samples

@@ -167,7 +167,7 @@ def export(args):
     serve, resources = serving_function(trained, bot)
     data = load_data(trained.config)
     contexts = [list(e.context) for e in (data.test or data.validation)[:5]]
-    expected = {k: v.numpy() for k, v in serve(tf.constant(contexts[0])).items()}
+    expected = {k: v.numpy() for k, v in tf.function(serve)(tf.constant(contexts[0])).items()}
     out = Path(args.out) if args.out else trained.path / "saved_model"
     result = export_saved_model(resources, serve, [tf.TensorSpec([None], tf.string, name="context")],
                                 out, examples={"context": np.array(contexts[0], dtype=object)},
