@@ -34,9 +34,9 @@ def plain_detector(config, image_size, num_classes):
     import keras
     from keras import layers
 
-    def conv(x, filters, strides=1, activation="relu", bn=True, name=None):
-        x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=not bn, name=name)(x)
-        return layers.Activation(activation)(layers.BatchNormalization()(x)) if bn else x
+    def conv(x, filters):  # the registry's ConvBlock: conv (he_normal, no bias), batch norm, ReLU
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
+        return layers.ReLU()(layers.BatchNormalization()(x))
 
     images = keras.Input((image_size, image_size, 3))
     x = layers.Rescaling(1.0 / 255.0)(images)

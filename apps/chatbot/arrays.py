@@ -22,12 +22,6 @@ def generator_arrays(vocabulary, examples, config):
     return inputs, targets, (targets != 0).astype("float32")
 
 
-def retrieval_arrays(vocabulary, examples, config):
-    """{context, response} inputs of the dual encoder."""
-    response = vocabulary.ids([e.response for e in examples], config.response_length)[:, None, :]
-    return {"context": contexts(vocabulary, examples, config), "response": response}
-
-
 def in_batch_labels(inputs):
     import tensorflow as tf
 

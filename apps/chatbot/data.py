@@ -9,7 +9,7 @@ response; `follow_up` is True after the first exchange of a dialogue, and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,7 +39,6 @@ class ChatData:
     test: list
     source: str = "generated"
     skipped: int = 0
-    knowledge: list = field(default_factory=list)
 
     def texts(self):
         """Every utterance of the training examples (for the vocabulary)."""

@@ -47,6 +47,12 @@ def read_text(path):
     return text.lstrip("\ufeff")
 
 
+def text_lines(text):
+    """Lines split at newlines only (str.splitlines also splits at U+0085 and friends)."""
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    return lines[:-1] if lines and not lines[-1] else lines
+
+
 def check_turns(turns, path, line, minimum=2):
     """Raise DataError for non-strings, empty turns, or fewer than `minimum` turns."""
     for turn in turns:
@@ -61,7 +67,7 @@ def check_turns(turns, path, line, minimum=2):
 def read_tsv(path, bad):
     """Dialogues of a TSV file of `utterance<TAB>response` lines."""
     text = read_text(path)
-    lines = text.splitlines()
+    lines = text_lines(text)
     blocks = any(not line.strip() for line in lines[:-1]) and any(line.strip() for line in lines)
     dialogues, current = [], None
     for number, line in enumerate(lines, start=1):
@@ -136,7 +142,7 @@ def read_yaml(path, bad):
 def read_jsonl(path, bad):
     """Dialogues of a JSON lines file of `{"turns": [...]}` objects."""
     dialogues = []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(text_lines(read_text(path)), start=1):
         if not line.strip():
             continue
         try:

@@ -37,7 +37,6 @@ class Record:
     source: Path
     boxes: list = field(default_factory=list)
     names: list = field(default_factory=list)
-    size: tuple | None = None  # (width, height) the annotation declares
     line: int | None = None
 
 
@@ -104,9 +103,7 @@ def read_voc(xml_path, bad):
     try:
         root = ElementTree.parse(xml_path).getroot()
         filename = root.findtext("filename") or xml_path.with_suffix(".jpg").name
-        size = root.find("size")
-        declared = (int(size.findtext("width")), int(size.findtext("height"))) if size is not None else None
-        record = Record(find_voc_image(xml_path, filename.strip()), xml_path, size=declared)
+        record = Record(find_voc_image(xml_path, filename.strip()), xml_path)
         for index, obj in enumerate(root.iter("object"), start=1):
             box = obj.find("bndbox")
             if box is None:
@@ -118,7 +115,7 @@ def read_voc(xml_path, bad):
         bad.report(DataError(xml_path, f"not valid XML: {error}"))
         return None
     except (TypeError, ValueError):
-        bad.report(DataError(xml_path, "a size or box coordinate is missing or not a number"))
+        bad.report(DataError(xml_path, "a box coordinate is missing or not a number"))
         return None
     except DataError as error:
         bad.report(error)
@@ -135,8 +132,7 @@ def read_coco(json_path, bad):
     except (ValueError, KeyError, TypeError) as error:
         raise DataError(json_path, f"not a COCO instances file ({type(error).__name__}: {error})") from None
     folder = coco_image_folder(json_path)
-    records = {key: Record(folder / image["file_name"], json_path, size=(image.get("width"), image.get("height")))
-               for key, image in images.items()}
+    records = {key: Record(folder / image["file_name"], json_path) for key, image in images.items()}
     failed = set()
     for index, annotation in enumerate(document.get("annotations", []), start=1):
         try:
@@ -174,17 +170,25 @@ def read_csv(csv_path, bad):
             try:
                 if len(row) != len(CSV_COLUMNS):
                     raise ValueError(f"{len(row)} fields instead of {len(CSV_COLUMNS)}")
-                filename, width, height, name = row[0].strip(), int(row[1]), int(row[2]), row[3].strip()
+                filename, name = row[0].strip(), row[3].strip()
+                check_declared_size(row[1], row[2])
                 box = to_xyxy(row[4:], "corners") if name else None
             except ValueError as error:
                 bad.report(DataError(csv_path, f"cannot read the row: {error}", line=line))
                 continue
             image = csv_path.parent / filename
-            record = records.setdefault(filename, Record(image, csv_path, size=(width, height), line=line))
+            record = records.setdefault(filename, Record(image, csv_path, line=line))
             if box is not None:
                 record.boxes.append(box)
                 record.names.append(name)
     return list(records.values())
+
+
+def check_declared_size(width, height):
+    """The CSV's width and height must be positive integers (boxes are checked
+    against the image file's own size)."""
+    if int(width) <= 0 or int(height) <= 0:
+        raise ValueError(f"image size {width}x{height} is not positive")
 
 
 def check_boxes(record, width, height):

@@ -9,5 +9,6 @@ from shared.layers.conv_block import ConvBlock
 from shared.layers.imagenet_preprocessing import ImagenetPreprocessing
 from shared.layers.inception_block import InceptionBlock
 from shared.layers.residual_block import ResidualBlock
+from shared.layers.roi_pooling import RoiPooling
 
-__all__ = ["AttentionPooling", "BahdanauAttention", "LuongAttention", "ConvBlock", "ImagenetPreprocessing", "InceptionBlock", "ResidualBlock"]
+__all__ = ["AttentionPooling", "BahdanauAttention", "LuongAttention", "ConvBlock", "ImagenetPreprocessing", "InceptionBlock", "ResidualBlock", "RoiPooling"]

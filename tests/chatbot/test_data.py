@@ -129,3 +129,9 @@ def test_generated_dialogues_need_context_and_hold_out_combinations():
     for question, answer in follow_ups:
         answers.setdefault(question, set()).add(answer)
     assert max(len(a) for a in answers.values()) > 3
+
+
+def test_tsv_keeps_unicode_line_separators_inside_a_turn(tmp_path):
+    path = write(tmp_path / "d.tsv", "a song\t\u0085and you know\n\u0085and you know\tgreat song.\r\n")
+    dialogues = read_dialogues(path, BadInputs())
+    assert [d.turns for d in dialogues] == [["a song", "and you know", "great song."]]  # stripped

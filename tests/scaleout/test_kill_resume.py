@@ -26,6 +26,10 @@ APPS = {
     "segmenter": (["--scenes", "60", "--image-size", "32", "--base-filters", "4", "--depth", "2",
                    "--epochs", "4", "--patience", "0", "--batch-size", "8"], "mean_iou", 0.15),
     "word2vec": (["--epochs", "3", "--dim", "32"], "analogy_accuracy", 0.25),
+    "sentiment": (["--examples", "1500", "--max-train-samples", "400", "--epochs", "3", "--units", "8",
+                   "--embedding-dim", "8", "--patience", "0", "--batch-size", "32"], "accuracy", 0.15),
+    "translator": (["--num-examples", "400", "--epochs", "3", "--units", "16", "--embedding-dim", "16",
+                    "--batch-size", "32", "--bleu-samples", "16", "--patience", "0"], "bleu", 15.0),
 }
 TIMEOUT = 300
 

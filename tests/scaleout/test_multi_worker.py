@@ -14,6 +14,8 @@ from shared.training import read_json
 APPS = {
     "classifier": ["train", "--backbone", "lenet5", "--epochs", "3", "--max-train-samples", "256",
                    "--batch-size", "32", "--patience", "0"],
+    "sentiment": ["train", "--examples", "1000", "--max-train-samples", "256", "--epochs", "3",
+                  "--units", "8", "--embedding-dim", "8", "--patience", "0", "--batch-size", "32"],
 }
 DIGEST = re.compile(r"weights sha1 ([0-9a-f]{40})")
 
