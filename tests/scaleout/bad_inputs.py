@@ -7,6 +7,7 @@ or None when the input cannot be skipped (a whole data set is unusable).
 
 import numpy as np
 
+from tests.detector.fixtures import write_csv
 from tests.helpers import write_class_folder, write_png
 from tests.segmenter.fixtures import write_pairs
 
@@ -71,6 +72,34 @@ def csv_with(text, problem):
     return make
 
 
+def detector_box_outside(tmp):
+    csv_path, _, _ = write_csv(tmp / "boxes", count=6)
+    lines = csv_path.read_text().splitlines()
+    name = lines[2].split(",")[0]
+    lines[2] = f"{name},48,48,{lines[2].split(',')[3]},10,10,60,20"
+    csv_path.write_text("\n".join(lines) + "\n")
+    return csv_path, "labels.csv:", "lies outside the 48x48 image"
+
+
+def detector_truncated(tmp):
+    csv_path, _, _ = write_csv(tmp / "boxes", count=6)
+    image = tmp / "boxes" / csv_path.read_text().splitlines()[1].split(",")[0]
+    image.write_bytes(image.read_bytes()[:200])
+    return csv_path, image.name, "unreadable image"
+
+
+def text_file(name, content, named, words):
+    def make(tmp):
+        path = tmp / name
+        path.write_bytes(content)
+        return path, named, words
+    return make
+
+
+SST = b"sentence\tlabel\n" + b"".join(
+    f"{w} movie number {i}\t{i % 2}\n".encode() for i in range(40) for w in ["a good", "a bad"][i % 2:i % 2 + 1])
+PAIRS = "".join(f"number {i}\tnombre {i}\n" for i in range(60)).encode()
+
 ROWS = [
     ("classifier-truncated", "classifier", ["train"], truncated_jpeg, CLASSIFIER_TINY),
     ("classifier-zero-byte", "classifier", ["train"], zero_byte, CLASSIFIER_TINY),
@@ -89,5 +118,21 @@ ROWS = [
     ("word2vec-empty-folder", "word2vec", ["train"], empty_folder, None),
     ("foundations-not-a-number", "foundations", ["mlp"], csv_with("x1,x2,label\n1,2,0\n1,x,1\n", "not a number"), None),
     ("foundations-missing-column", "foundations", ["mlp"], csv_with("x1,x2,label\n1,2,0\n1,2\n", "expected 3 columns"), None),
+    ("detector-box-outside", "detector", ["train"], detector_box_outside, None),
+    ("detector-truncated", "detector", ["train"], detector_truncated,
+     ["--epochs", "1", "--batch-size", "4", "--width", "4", "--fpn-filters", "8", "--map-images", "2",
+      "--patience", "0", "--image-size", "48"]),
+    ("sentiment-encoding", "sentiment", ["train"],
+     text_file("train.tsv", SST + b"caf\xe9 au lait\t1\n", "train.tsv:42", "utf-8"),
+     ["--epochs", "1", "--units", "4", "--embedding-dim", "4", "--patience", "0"]),
+    ("sentiment-empty-text", "sentiment", ["train"],
+     text_file("train.tsv", SST + b"\t1\n", "train.tsv:42", "empty text"), None),
+    ("sentiment-missing-column", "sentiment", ["train"],
+     text_file("train.tsv", b"sentence\tscore\nnice\t1\n", "train.tsv:1", "label column"), None),
+    ("translator-no-tab", "translator", ["train"],
+     text_file("pairs.txt", PAIRS + b"one line without a tab\n", "pairs.txt:61", "no tab"),
+     ["--epochs", "1", "--units", "8", "--embedding-dim", "8", "--bleu-samples", "4", "--patience", "0"]),
+    ("translator-encoding", "translator", ["train"],
+     text_file("pairs.txt", PAIRS + b"caf\xe9\tcaf\xc3\xa9\n", "pairs.txt:61", "UTF-8"), None),
     ("foundations-bad-label", "foundations", ["mlp"], csv_with("x1,x2,label\n1,2,0\n1,2,7\n", "label must be"), None),
 ]
