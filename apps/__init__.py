@@ -5,4 +5,4 @@ import shared  # noqa: F401 - sets the Keras backend before any app imports Kera
 # The apps in the order `list` and `demo` show them. An app package defines
 # DESCRIPTION, METRIC (the metrics.json test key the demo reports) and
 # DEMO_ARGS (a short training budget on its default data).
-APPS = ("classifier", "segmenter", "detector", "sentiment", "translator", "gan", "foundations", "word2vec")
+APPS = ("classifier", "segmenter", "detector", "sentiment", "translator", "chatbot", "gan", "foundations", "word2vec")
