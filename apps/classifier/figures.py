@@ -13,22 +13,40 @@ from sklearn.metrics import confusion_matrix  # noqa: E402
 from shared.callbacks import figure_to_image  # noqa: E402
 
 
-def confusion_matrix_image(y_true, y_pred, class_names):
-    """The confusion matrix (rows: true, columns: predicted) as an RGB array."""
+def _font(size=11):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def confusion_matrix_image(y_true, y_pred, class_names, cell=34):
+    """The confusion matrix (rows: true, columns: predicted) as an RGB array.
+
+    Drawn with PIL, not matplotlib: it is made every epoch, and this is
+    about twenty times faster.
+    """
+    from PIL import Image, ImageDraw
+
     matrix = confusion_matrix(y_true, y_pred, labels=range(len(class_names)))
-    size = max(4, 0.45 * len(class_names) + 2)
-    figure, axis = plt.subplots(figsize=(size, size))
-    axis.imshow(matrix, cmap="Blues")
-    ticks = range(len(class_names))
-    axis.set_xticks(ticks, class_names, rotation=90)
-    axis.set_yticks(ticks, class_names)
-    axis.set_xlabel("predicted")
-    axis.set_ylabel("true")
-    if len(class_names) <= 20:
-        for (row, col), count in np.ndenumerate(matrix):
-            color = "white" if count > matrix.max() / 2 else "black"
-            axis.text(col, row, str(count), ha="center", va="center", color=color, fontsize=8)
-    return figure_to_image(figure)
+    count = len(class_names)
+    margin = 8 + 7 * min(12, max(len(str(name)) for name in class_names))
+    image = Image.new("RGB", (margin + count * cell + 8, margin + count * cell + 22), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font()
+    peak = max(1, int(matrix.max()))
+    for (row, col), value in np.ndenumerate(matrix):
+        shade = int(255 - 200 * value / peak)
+        left, top = margin + col * cell, margin + row * cell
+        draw.rectangle([left, top, left + cell - 1, top + cell - 1], fill=(shade, shade + (255 - shade) // 3, 255))
+        if count <= 20:
+            draw.text((left + cell / 2, top + cell / 2), str(value), anchor="mm", font=font,
+                      fill="white" if value > peak / 2 else "black")
+    for index, name in enumerate(class_names):
+        label = str(name)[:12]
+        draw.text((margin - 4, margin + index * cell + cell / 2), label, anchor="rm", font=font, fill="black")
+        draw.text((margin + index * cell + cell / 2, margin - 4), label[:4], anchor="mb", font=font, fill="black")
+    draw.text((margin, margin + count * cell + 6), "rows: true, columns: predicted", font=font, fill="black")
+    return np.asarray(image)
 
 
 def _show(axis, image):
@@ -55,20 +73,20 @@ def mosaic(images, columns, tile=64, gap=16):
 
 
 def prediction_grid_image(images, y_true, probabilities, class_names, columns=6):
-    """Images labelled 'predicted (p) / true', wrong ones in red (one axes: fast)."""
-    canvas, height, width = mosaic(images, columns)
-    rows = canvas.shape[0] // height
-    figure, axis = plt.subplots(figsize=(columns * 1.5, rows * 1.7))
-    axis.imshow(canvas)
-    axis.axis("off")
+    """Images labelled 'predicted (p) / true', wrong ones in red (PIL: fast)."""
+    from PIL import Image, ImageDraw
+
+    canvas, height, width = mosaic(images, columns, gap=18)
+    image = Image.fromarray(canvas)
+    draw = ImageDraw.Draw(image)
+    font = _font(10)
     for index, (truth, probs) in enumerate(zip(y_true, probabilities)):
         row, col = divmod(index, columns)
         guess = int(np.argmax(probs))
-        axis.text(col * width + width / 2, row * height + 13,
-                  f"{class_names[guess]} ({probs[guess]:.2f}) / {class_names[truth]}",
-                  ha="center", va="bottom", fontsize=7, color="black" if guess == truth else "red")
-    axis.set_title("predicted (probability) / true", fontsize=8)
-    return figure_to_image(figure)
+        text = f"{str(class_names[guess])[:8]} ({probs[guess]:.2f}) / {str(class_names[truth])[:8]}"
+        draw.text((col * width + width / 2, row * height + 15), text, anchor="mb", font=font,
+                  fill=(0, 0, 0) if guess == truth else (200, 0, 0))
+    return np.asarray(image)
 
 
 def cam_overlay_image(image, cam, title):
