@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 6006
 APP ?= all
 
-.PHONY: venv demo test bench tensorboard workers lint clean
+.PHONY: venv demo test test-all bench tensorboard workers lint clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# Also the slow end-to-end checks (kill/resume, two workers, determinism for every app listed)
+test-all: $(STAMP)
+	$(PY) -m pytest -q -m "slow or not slow"
 
 bench: $(STAMP)
 	$(PY) -m bench $(APP)

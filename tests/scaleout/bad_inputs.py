@@ -17,7 +17,7 @@ SEGMENTER_TINY = ["--image-size", "32", "--base-filters", "4", "--depth", "2", "
 
 
 def folder_with(tmp, name, content):
-    root = write_class_folder(tmp / "images", per_class=6)
+    root = write_class_folder(tmp / "images", per_class=12)  # the GAN needs 20 usable images
     (root / "disk" / name).write_bytes(content)
     return root, name
 

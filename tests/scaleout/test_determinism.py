@@ -26,7 +26,8 @@ def train(app, run_dir):
     return metrics, history
 
 
-@pytest.mark.parametrize("app", sorted(APPS))
+@pytest.mark.parametrize("app", [pytest.param(app, marks=pytest.mark.slow) if app != "classifier"
+                                 else app for app in sorted(APPS)])
 def test_same_seed_same_metrics(app, tmp_path):
     first, first_history = train(app, tmp_path / "a")
     second, second_history = train(app, tmp_path / "b")

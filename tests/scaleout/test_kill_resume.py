@@ -65,7 +65,11 @@ def finish(app, run_dir):
     return json.loads((run_dir / "metrics.json").read_text())
 
 
-@pytest.mark.parametrize("app", sorted(APPS))
+SLOW = {"segmenter", "word2vec", "sentiment", "translator"}  # `make test-all` runs them too
+
+
+@pytest.mark.parametrize("app", [pytest.param(app, marks=pytest.mark.slow) if app in SLOW else app
+                                 for app in sorted(APPS)])
 def test_killed_run_resumes_from_its_backup(app, tmp_path):
     key, tolerance = APPS[app][1], APPS[app][2]
     reference = finish(app, tmp_path / "whole")

@@ -20,7 +20,8 @@ APPS = {
 DIGEST = re.compile(r"weights sha1 ([0-9a-f]{40})")
 
 
-@pytest.mark.parametrize("app", sorted(APPS))
+@pytest.mark.parametrize("app", [pytest.param(app, marks=pytest.mark.slow) if app != "classifier"
+                                 else app for app in sorted(APPS)])
 def test_two_workers_finish_in_step_and_only_the_chief_writes(app, tmp_path):
     run_dir = tmp_path / "run"
     codes = launch(2, app, [*APPS[app], "--run-dir", str(run_dir)], python=sys.executable,
