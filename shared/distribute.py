@@ -25,6 +25,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 # keras-team/keras#20585: under MultiWorkerMirroredStrategy, Keras 3 (seen up
 # to 3.15.1 with TensorFlow 2.21) (a) builds the model symbolically from the
 # first batch after `strategy.reduce("MEAN", batch, axis=None)`, an
@@ -131,3 +133,16 @@ def distribute_dataset(dataset, batch_size, strategy):
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.rebatch(global_batch_size(batch_size, strategy)).with_options(options)
+
+
+def weights_digest(model):
+    """SHA-1 of the trainable weights: equal on every worker of a synchronous run.
+
+    (BatchNorm moving statistics are not trainable: without synchronized
+    batch norm each worker keeps its own, as tf.distribute does.)
+    """
+    digest = hashlib.sha1()
+    for value in model.trainable_weights:
+        value = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()

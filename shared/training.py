@@ -34,6 +34,7 @@ from shared import distribute
 from shared.callbacks.checkpoints import AtomicBackupAndRestore, BestWeights, saved_best_value
 from shared.callbacks.history import HistoryCSV
 from shared.errors import UsageError
+from shared.logfile import attach_log_file, detach_log_file
 
 log = logging.getLogger("annsuite")
 
@@ -173,21 +174,6 @@ def check_same_config(path, config):
                          "resume it with the same options or choose another --run-dir")
 
 
-def detach_log_file():
-    for handler in list(log.handlers):
-        if isinstance(handler, logging.FileHandler):
-            log.removeHandler(handler)
-            handler.close()
-
-
-def attach_log_file(path):
-    """Also write the annsuite log of this process to the run folder."""
-    detach_log_file()
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
-
-
 def previous_best(run, monitor, mode, best_value):
     """The best monitored value so far: earlier phases, history.csv, best.json."""
     import pandas as pd
@@ -267,7 +253,8 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
     best_weights = standard[0]
     best = best_weights.best if np.isfinite(best_weights.best) else best_value
     done = {"epochs": (history.epoch[-1] + 1) if history.epoch else initial_epoch,
-            "best": None if best is None else float(best), "weights_sha1": weights_digest(model)}
+            "best": None if best is None else float(best),
+            "weights_sha1": distribute.weights_digest(model)}
     log.info("phase %r ended after epoch %d; weights sha1 %s", phase, done["epochs"],
              done["weights_sha1"])
     write_best_model(run, model, best_weights)
@@ -275,21 +262,6 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
     write_json(marker, done)
     shutil.rmtree(run.path / "backup" / phase, ignore_errors=True)
     return done
-
-
-def weights_digest(model):
-    """SHA-1 of the trainable weights: equal on every worker of a synchronous run.
-
-    (BatchNorm moving statistics are not trainable: without synchronized
-    batch norm each worker keeps its own, as tf.distribute does.)
-    """
-    import hashlib
-
-    digest = hashlib.sha1()
-    for value in model.trainable_weights:
-        value = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
-        digest.update(np.ascontiguousarray(value).tobytes())
-    return digest.hexdigest()
 
 
 def finish_run(run, test_metrics, epochs, **extra):
