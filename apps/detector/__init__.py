@@ -2,4 +2,4 @@
 
 DESCRIPTION = "object detection: anchors on a feature pyramid, focal loss, NMS, COCO mAP"
 METRIC = "map50"
-DEMO_ARGS = ["--epochs", "3", "--num-scenes", "400"]
+DEMO_ARGS = ["--epochs", "10", "--num-scenes", "600"]
