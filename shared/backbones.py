@@ -285,3 +285,19 @@ def save_backbone(backbone, path):
         backbone.save_to_preset(str(path))
     log.info("backbone saved to %s", path)
     return path
+
+
+def split_backbone(backbone):
+    """(core functional model, layers applied before it).
+
+    A keras.applications backbone is a nested model: the core, with its
+    preprocessing layers before it. A built-in backbone is its own core.
+    Dense-prediction heads (segmenter, detector) tap the core's feature maps.
+    """
+    nested = [layer for layer in backbone.layers if isinstance(layer, keras.Model)]
+    if not nested:
+        return backbone, []
+    core = nested[-1]
+    prefix = [layer for layer in backbone.layers[: backbone.layers.index(core)]
+              if not isinstance(layer, keras.layers.InputLayer)]
+    return core, prefix

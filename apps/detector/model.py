@@ -24,22 +24,10 @@ import keras
 import numpy as np
 
 from apps.detector.losses import BoxLoss, FocalLoss
-from shared.backbones import ImageBackbone, build_backbone
+from shared.backbones import ImageBackbone, build_backbone, split_backbone
 from shared.errors import UsageError
 
 log = logging.getLogger("annsuite")
-
-
-def split_backbone(backbone):
-    """(core functional model, layers before it): a nested keras.applications
-    model is the core and its preprocessing comes first."""
-    nested = [layer for layer in backbone.layers if isinstance(layer, keras.Model)]
-    if not nested:
-        return backbone, []
-    core = nested[-1]
-    prefix = [layer for layer in backbone.layers[: backbone.layers.index(core)]
-              if not isinstance(layer, keras.layers.InputLayer)]
-    return core, prefix
 
 
 def feature_maps(core, size):

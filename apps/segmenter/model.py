@@ -13,7 +13,7 @@ from pathlib import Path
 import keras
 
 from apps.segmenter.losses import make_loss, segmentation_metrics
-from shared.backbones import build_backbone
+from shared.backbones import build_backbone, split_backbone
 from shared.errors import UsageError
 from shared.layers.conv_block import ConvBlock
 from shared.layers.unet_conv_block import UNetConvBlock
@@ -83,18 +83,6 @@ def load_encoder_backbone(config, image_shape):
     if spec.endswith(".keras"):
         return build_backbone(weights=spec)[0]
     return build_backbone(spec, image_shape, weights=config.weights, width=config.base_filters)[0]
-
-
-def split_backbone(backbone):
-    """(core functional model, layers applied before it): a nested
-    keras.applications model is the core; its preprocessing comes first."""
-    nested = [layer for layer in backbone.layers if isinstance(layer, keras.Model)]
-    if not nested:
-        return backbone, []
-    core = nested[-1]
-    prefix = [layer for layer in backbone.layers[: backbone.layers.index(core)]
-              if not isinstance(layer, keras.layers.InputLayer)]
-    return core, prefix
 
 
 def pyramid(core, size):

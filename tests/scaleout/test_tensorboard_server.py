@@ -1,4 +1,8 @@
-"""The real TensorBoard server serves the runs, scalars and images of two apps."""
+"""The real TensorBoard server serves the runs, scalars and images of two apps.
+
+Offline: the server is started by the test on a free 127.0.0.1 port and
+every request goes to that loopback address only.
+"""
 
 import json
 import socket
