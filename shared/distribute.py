@@ -146,3 +146,26 @@ def weights_digest(model):
         value = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
         digest.update(np.ascontiguousarray(value).tobytes())
     return digest.hexdigest()
+
+
+def predict(model, inputs, batch_size=256):
+    """`model.predict(inputs)` computed by this process alone.
+
+    Under a multi-worker strategy `predict` and `predict_on_batch` split
+    their input across the workers and gather the parts, which is wrong
+    for the evaluation code every worker runs on all of its data (the
+    detector's per-epoch mAP saw detections of images it did not have).
+    There the model is called batch by batch instead; elsewhere this is
+    `model.predict`. `inputs`: an array or a structure of arrays.
+    """
+    import keras
+
+    if not is_multi_worker(getattr(model, "distribute_strategy", None)):
+        return model.predict(inputs, batch_size=batch_size, verbose=0)
+    count = len(keras.tree.flatten(inputs)[0])
+    parts = []
+    for start in range(0, count, batch_size):
+        batch = keras.tree.map_structure(lambda array, start=start: array[start:start + batch_size], inputs)
+        outputs = model(batch, training=False)
+        parts.append(keras.tree.map_structure(keras.ops.convert_to_numpy, outputs))
+    return keras.tree.map_structure(lambda *pieces: np.concatenate(pieces), *parts)

@@ -14,6 +14,7 @@ from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
 from shared.cli import add_export_arguments, add_run_argument
 from shared.data import make_dataset
+from shared.distribute import predict
 from shared.finetune import freeze, unfreeze_top
 from shared.training import (
     Run,
@@ -37,7 +38,7 @@ def epoch_images(x_val, y_val, class_names):
     x_fixed, y_fixed = x_val[:CONFUSION_SAMPLES], y_val[:CONFUSION_SAMPLES]
 
     def make_images(model, epoch):
-        probabilities = model.predict(x_fixed, verbose=0)
+        probabilities = predict(model, x_fixed)
         return {
             "confusion_matrix": figures.confusion_matrix_image(
                 y_fixed, probabilities.argmax(axis=1), class_names),
@@ -86,7 +87,7 @@ def fit_model(run, data):
 def accuracy(model, x, y, batch_size=256):
     if len(y) == 0:
         return float("nan")
-    return float(np.mean(model.predict(x, batch_size=batch_size, verbose=0).argmax(axis=1) == y))
+    return float(np.mean(predict(model, x, batch_size).argmax(axis=1) == y))
 
 
 def write_labels(run, data):

@@ -87,11 +87,12 @@ def split_detections(found):
 def predict_detections(model, images, anchors, config, batch_size=64):
     """Run the model and NMS on (N, S, S, 3) images: a list per image."""
     from apps.detector.boxes import detect
+    from shared.distribute import predict
 
     size = images.shape[1]
     per_image = []
     for start in range(0, len(images), batch_size):
-        outputs = model.predict_on_batch(images[start: start + batch_size])
+        outputs = predict(model, images[start: start + batch_size], batch_size)
         found = {k: np.asarray(v) for k, v in detect(outputs, anchors, size, config).items()}
         per_image.extend(split_detections(found))
     return per_image

@@ -55,7 +55,8 @@ def train_network(run, model, parts, epochs, title):
     train = make_dataset(parts.x_train, parts.y_train, config.batch_size, shuffle=True, seed=config.seed)
     validation = make_dataset(parts.x_val, parts.y_val, 256)
     steps = -(-len(parts.y_train) // config.batch_size)
-    compile_binary(model, config.learning_rate, decay_steps=steps * epochs)
+    with run.strategy.scope():  # the optimizer's variables belong to the strategy too
+        compile_binary(model, config.learning_rate, decay_steps=steps * epochs)
     images = [ImageLogger(run.path, boundary_images(parts.x_val, parts.y_val, title), every=BOUNDARY_EVERY)
               ] if parts.x_train.shape[1] == 2 else []  # a plane to draw on
     done = fit_phase(run, model, train, validation, epochs=epochs, callbacks=images)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 
 from shared.backbones import ImageBackbone
+from shared.distribute import predict
 
 
 @keras.saving.register_keras_serializable(package="annsuite_gan")
@@ -101,5 +102,5 @@ def parts(model):
 
 def encode(model, images):
     """Codes (means for a VAE) of images in [0, 255]."""
-    codes = parts(model)[0].predict(images, batch_size=256, verbose=0)
+    codes = predict(parts(model)[0], images)
     return codes[0] if isinstance(codes, list) else codes

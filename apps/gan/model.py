@@ -9,6 +9,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from shared.distribute import predict
+
 
 def build_generator(image_shape, latent_dim, width=32, num_classes=0):
     """Noise z (and a class) -> dense -> two stride-2 transposed convs -> tanh image."""
@@ -155,7 +157,7 @@ class DCGAN(keras.Model):
 
     def sample(self, noise, labels=None):
         """Images in [0, 255] (float32) from the averaged generator."""
-        images = self.ema_generator.predict(self.inputs_of(noise, labels), verbose=0, batch_size=256)
+        images = predict(self.ema_generator, self.inputs_of(noise, labels))
         return (images + 1.0) * 127.5
 
     def get_config(self):

@@ -15,6 +15,8 @@ import keras
 import numpy as np
 from scipy import linalg
 
+from shared.distribute import predict
+
 log = logging.getLogger("annsuite")
 
 
@@ -110,13 +112,13 @@ class Scorer:
         self.reference = reference
 
     def features(self, images):
-        return self.extractor.predict(np.asarray(images, "float32"), batch_size=256, verbose=0)
+        return predict(self.extractor, np.asarray(images, "float32"))
 
     def score(self, images):
         """{"fid", "kid", "class_coverage"} of images in [0, 255]."""
         images = np.clip(images, 0, 255)
         features = self.features(images)
-        probabilities = self.feature_net.predict(images, batch_size=256, verbose=0)
+        probabilities = predict(self.feature_net, images)
         return {"fid": fid(features, self.real_features), "kid": kid(features, self.real_features),
                 "class_coverage": class_coverage(probabilities)}
 

@@ -21,6 +21,7 @@ from apps.gan.model import build_dcgan
 from apps.gan.quality import Scorer, imagenet_features, train_feature_net
 from shared.callbacks import ImageLogger
 from shared.data import make_dataset
+from shared.distribute import predict
 from shared.training import finish_run, fit_phase, get_strategy, start_run, write_json
 
 log = logging.getLogger("annsuite")
@@ -63,7 +64,7 @@ def epoch_images(make_generator_fn, x_fixed):
         generator = make_generator_fn(model)
         images = {"samples": grid(generator.generate(GRID_COUNT, seed=1))}
         if generator.kind == "autoencoder":
-            pairs = np.stack([x_fixed, model.predict(x_fixed, verbose=0) * 255.0], axis=1)
+            pairs = np.stack([x_fixed, predict(model, x_fixed) * 255.0], axis=1)
             images["reconstructions"] = grid(pairs.reshape(-1, *x_fixed.shape[1:]))
         return images
 
@@ -144,7 +145,7 @@ def train(config, argv=()):
     write_figures(run, generator, epochs)
     test = quality(generator, scorer, config.fid_samples, seed=config.seed)
     if config.model == "autoencoder":
-        reconstructed = generator.model.predict(data.x_test, verbose=0)
+        reconstructed = predict(generator.model, data.x_test)
         test["reconstruction_mse"] = float(np.mean((reconstructed - data.x_test / 255.0) ** 2))
     log.info("FID %.3f (real-vs-real %.3f), class coverage %.3f", test["fid"],
              test["fid_real_baseline"], test["class_coverage"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from shared.distribute import predict
+
 VOID_COLOUR = (0, 0, 0)
 
 
@@ -47,7 +49,7 @@ def epoch_images(x_val, y_val, class_names, count=4):
     colours = palette(len(class_names))
 
     def make_images(model, epoch):
-        predicted = model.predict(x_fixed, verbose=0).argmax(axis=-1)
+        predicted = predict(model, x_fixed).argmax(axis=-1)
         rows = [panel_row(x, y, p, colours) for x, y, p in zip(x_fixed, y_fixed, predicted, strict=True)]
         gap = np.full((2, rows[0].shape[1], 3), 255, "uint8")
         return {"segmentation": np.concatenate([r for row in rows for r in (row, gap)][:-1], axis=0)}

@@ -12,6 +12,7 @@ from apps.segmenter.losses import metric_name
 from apps.segmenter.model import build_model, compile_model
 from shared.callbacks import ImageLogger
 from shared.cli import add_export_arguments, add_run_argument
+from shared.distribute import predict
 from shared.finetune import freeze, unfreeze_top
 from shared.training import (
     finish_run,
@@ -70,7 +71,7 @@ def confusion(model, x, y, num_classes, ignore_index=None, batch_size=32):
     """Confusion matrix (true x predicted) over the non-void pixels."""
     matrix = np.zeros((num_classes, num_classes), "int64")
     for start in range(0, len(x), batch_size):
-        predicted = model.predict(x[start:start + batch_size], verbose=0).argmax(axis=-1).ravel()
+        predicted = predict(model, x[start:start + batch_size]).argmax(axis=-1).ravel()
         true = y[start:start + batch_size].ravel()
         keep = (true >= 0) & (true < num_classes) & (true != (-1 if ignore_index is None else ignore_index))
         matrix += np.bincount(true[keep] * num_classes + predicted[keep],
