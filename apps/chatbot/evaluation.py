@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from apps.chatbot.arrays import generator_arrays, unique_pool
+from shared.distribute import predict
 
 
 def groups(examples):
@@ -83,9 +84,8 @@ def ranks_among_ten(scores, truth, seed=0):
 def retrieval_metrics(texts, context_encoder, response_encoder, examples):
     """recall_at_1, recall_at_5, mrr (and exact_match) among the examples' distinct responses."""
     pool, truth = unique_pool(examples)
-    responses = response_encoder.predict(texts.response_inputs(pool), batch_size=256, verbose=0)
-    vectors = context_encoder.predict(texts.context_inputs([e.context for e in examples]),
-                                      batch_size=256, verbose=0)
+    responses = predict(response_encoder, texts.response_inputs(pool))
+    vectors = predict(context_encoder, texts.context_inputs([e.context for e in examples]))
     scores = vectors @ responses.T
     ranks = ranks_of(scores, truth)
     metrics = {"candidates": len(pool)}

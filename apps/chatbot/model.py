@@ -9,10 +9,14 @@ attention) and to the word states (word attention) before each output
 token, and either generates a word or copies an attended one
 (`CopyGenerator`, a pointer-generator). `seq2seq` is the same network given the question alone.
 
-Retrieval (`build_retrieval`): the same hierarchical encoder embeds the
-context, a word-level encoder embeds a response, both are projected to
-unit vectors and trained with in-batch negatives. `build_pretrained_retrieval`
-does the same with a keras-hub BERT backbone shared by both sides.
+Retrieval (`build_retrieval`): a `TurnAttentionEncoder` embeds the words
+of the context's last utterances (multi-head attention pooling whose keys
+know each word's turn, so the latest mention of a slot wins), another one
+embeds a response; both are projected to unit vectors and trained with
+in-batch negatives. Pooled word embeddings (no convolution or recurrence)
+keep the vector of an unseen slot combination the sum of its parts.
+`build_pretrained_retrieval` does the same with a keras-hub BERT backbone
+shared by both sides.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import keras
 
 from apps.chatbot.layers import CopyGenerator, InBatchSimilarity, UtteranceEncoder
+from apps.chatbot.turn_encoder import TurnAttentionEncoder
 from shared.layers.attention import AttentionPooling, BahdanauAttention, LuongAttention
 
 
@@ -74,16 +79,14 @@ def build_retrieval(config, vocabulary_size):
     """Dual encoder: {context, response} -> (batch, batch) similarity logits."""
     context = keras.Input((config.utterances, config.utterance_length), dtype="int32", name="context")
     response = keras.Input((1, config.response_length), dtype="int32", name="response")
-    pooled, *_ = context_encoder(config, vocabulary_size, context, name="context_words")
-    context_vector = project(config, pooled, "context")
-    response_encoder = UtteranceEncoder(vocabulary_size, config.embedding_dim, config.units,
-                                        config.attention_units, config.dropout, name="response_words")
-    vectors = response_encoder(response)[0]
-    vectors = keras.layers.Reshape((config.units,), name="response_vector")(vectors)
-    response_vector = project(config, vectors, "response")
+    vectors = {}
+    for side, tokens in (("context", context), ("response", response)):
+        pooled = TurnAttentionEncoder(vocabulary_size, config.embedding_dim, config.heads,
+                                      config.attention_units, config.dropout, name=f"{side}_words")(tokens)
+        vectors[side] = project(config, pooled, side)
     tokens = keras.layers.Reshape((config.response_length,), name="response_tokens")(response)
     logits = InBatchSimilarity(config.similarity_scale, name="similarity")(
-        context_vector, response_vector, tokens)
+        vectors["context"], vectors["response"], tokens)
     return keras.Model({"context": context, "response": response}, logits, name="dual_encoder")
 
 

@@ -16,6 +16,7 @@ from apps.chatbot.model import (
     compile_retrieval,
 )
 from apps.chatbot.monitor import monitor_callbacks
+from shared.distribute import predict
 from shared.training import (
     finish_run,
     fit_phase,
@@ -81,8 +82,7 @@ def save_knowledge_base(run, model, texts, examples):
     from apps.chatbot.evaluation import side_encoder
 
     candidates = knowledge_base(examples)
-    embeddings = side_encoder(model, "response").predict(texts.response_inputs(candidates),
-                                                         batch_size=256, verbose=0)
+    embeddings = predict(side_encoder(model, "response"), texts.response_inputs(candidates))
     np.save(run.path / "candidate_embeddings.npy", embeddings.astype("float32"))
     write_json(run.path / "candidates.json", candidates)
     return len(candidates)

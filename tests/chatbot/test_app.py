@@ -114,6 +114,19 @@ def test_retrieval_returns_the_known_answer(tmp_path, capsys):
     assert served["candidates"].shape == (5,) and served["scores"].numpy()[0] >= served["scores"].numpy()[1]
 
 
+def test_retrieval_follow_up_takes_the_slot_from_earlier_turns(tmp_path):
+    run_dir = tmp_path / "follow_up"
+    main(["train", "--model", "retrieval", "--dialogues", "400", "--epochs", "10", "--batch-size", "16",
+          "--patience", "0", "--run-dir", str(run_dir)])
+    bot = Bot(open_run(run_dir))
+    candidates = json.loads((run_dir / "candidates.json").read_text())
+    for city, weather in (("paris", "rainy, 14"), ("milan", "sunny, 24"), ("oslo", "snowy, -3")):
+        context = [f"what is the weather in {city} today?", f"today in {city} it will be {weather} degrees.",
+                   "and tomorrow?"]
+        expected = f"tomorrow in {city} it will be {weather} degrees."
+        assert expected in candidates and bot.respond(context)["response"] == expected
+
+
 def tiny_bert_preset(folder):
     import keras_hub
 

@@ -5,12 +5,15 @@ import numpy as np
 import pytest
 
 from apps.chatbot.layers import CopyGenerator, InBatchSimilarity, UtteranceEncoder
+from apps.chatbot.turn_encoder import TurnAttentionEncoder
 
 CASES = [
     (UtteranceEncoder, {"vocabulary_size": 30, "embedding_dim": 8, "units": 12,
                         "attention_units": 6, "dropout": 0.2}),
     (CopyGenerator, {"vocabulary_size": 30}),
     (InBatchSimilarity, {"scale": 7.5}),
+    (TurnAttentionEncoder, {"vocabulary_size": 30, "embedding_dim": 8, "heads": 3,
+                            "attention_units": 6, "dropout": 0.1}),
 ]
 
 
@@ -38,6 +41,22 @@ def test_utterance_encoder_masks_padding_and_empty_utterances():
     np.testing.assert_array_equal(word_mask, tokens().reshape(2, 15) != 0)
     np.testing.assert_allclose(weights.sum(-1), present.astype("float32"), atol=1e-5)
     assert np.all(weights[tokens() == 0] == 0) and np.all(vectors[~present] == 0)
+
+
+def test_turn_attention_encoder_masks_padding_and_sees_turn_positions():
+    encoder = TurnAttentionEncoder(30, 8, heads=3, attention_units=6)
+    ids = tokens()
+    out = np.asarray(encoder(ids))
+    assert out.shape == (2, 24)
+    assert np.asarray(encoder(np.zeros_like(ids))).max() == 0  # nothing to pool: zeros
+    padded = np.concatenate([ids, np.zeros((2, 3, 4), "int32")], axis=2)  # longer padding
+    padded_encoder = TurnAttentionEncoder(30, 8, heads=3, attention_units=6)
+    padded_encoder(padded)
+    padded_encoder.set_weights(encoder.get_weights())
+    np.testing.assert_allclose(np.asarray(padded_encoder(padded)), out, atol=1e-5)
+    encoder.positions.assign(np.arange(3 * 8, dtype="float32").reshape(3, 8) / 4.0)
+    swapped = ids[:, [0, 2, 1]]  # the same words in other turns
+    assert not np.allclose(np.asarray(encoder(swapped))[0], np.asarray(encoder(ids))[0])
 
 
 def test_copy_generator_gives_a_distribution_that_can_copy():
