@@ -8,6 +8,7 @@ from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("skipgram", "cbow", "nnlm")
 DEFAULT_LEARNING_RATES = {"skipgram": 0.025, "cbow": 0.05, "nnlm": 0.002}
+DEFAULT_BATCH_SIZES = {"skipgram": 1024, "cbow": 2048, "nnlm": 2048}
 
 
 @dataclass
@@ -15,7 +16,7 @@ class Word2VecConfig(TrainConfig):
     """Options of `python -m apps.word2vec train`."""
 
     epochs: int = option(5, "passes over the training text")
-    batch_size: int = option(2048, "training examples (pairs, windows or n-grams) per step")
+    batch_size: int | None = option(None, "skipgram, cbow: corpus tokens per step (all their pairs or windows train together; default 1024, cbow 2048); nnlm: n-grams per step (default 2048)")
     learning_rate: float | None = option(None, "starting learning rate, decayed linearly; default 0.025 (skipgram), 0.05 (cbow), Adam 0.002 (nnlm)")
     validation_fraction: float = option(0.02, "fraction of the sentences held out for the validation loss")
     patience: int = option(0, "early-stopping patience on the validation loss (0: off)")
@@ -24,7 +25,7 @@ class Word2VecConfig(TrainConfig):
     dim: int = option(100, "vector size")
     window: int = option(5, "largest distance between a word and its context (each word draws 1..window)")
     negatives: int = option(5, "noise words per example (negative sampling)")
-    negative_sharing: int = option(16, "consecutive (shuffled) examples sharing their noise words: fewer rows gathered per step (1: word2vec's independent draws)")
+    negative_sharing: int = option(16, "consecutive examples sharing their noise words: fewer rows gathered per step (1: word2vec's independent draws)")
     sample: float = option(1e-3, "subsampling threshold of frequent words (0: off)")
     min_count: int = option(5, "ignore words rarer than this in the training text")
     min_learning_rate: float = option(1e-4, "learning rate at the end of training (skipgram, cbow)")
@@ -39,6 +40,8 @@ class Word2VecConfig(TrainConfig):
         check_choice(self, "model")
         if self.learning_rate is None:
             self.learning_rate = DEFAULT_LEARNING_RATES[self.model]
+        if self.batch_size is None:
+            self.batch_size = DEFAULT_BATCH_SIZES[self.model]
         super().__post_init__()
         for name in ("dim", "window", "min_count", "context_size", "hidden", "max_sentence_length"):
             check_positive(self, name)

@@ -1,23 +1,28 @@
 """Skip-gram and CBOW with negative sampling, and the NNLM baseline.
 
 `Word2Vec` is a `keras.Model` subclass because negative sampling is not a
-feed-forward graph: each step draws `negatives` noise words per example
-from the unigram^0.75 table (a weight of the model, so a checkpoint resumes
+feed-forward graph. A training step is given a stretch of corpus tokens and
+makes their examples itself (`pipeline.window_examples`: subsampling with
+the model's keep probabilities, dynamic windows), inside the one traced
+training function; it draws `negatives` noise words per example from the
+unigram^0.75 table (a weight of the model, so a checkpoint resumes
 exactly), and updates only the rows of the two embedding matrices that the
-batch touches, with word2vec's own rule: plain SGD on the summed (not
+step touches, with word2vec's own rule: plain SGD on the summed (not
 averaged) logistic loss, at a learning rate that decays linearly with the
 corpus words trained so far, from `learning_rate` to `min_learning_rate`.
-The gradients are written out in closed form (as in the original C code)
-and applied with sparse `scatter_add`: no dense optimizer state.
+The gradients are written out in closed form (as in the original C code),
+rows are read with `sparse_read` and written with sparse `scatter_add`:
+no dense gradient, no dense optimizer state, no copy of a table per step.
 
 Two departures make large batches fast and safe on a CPU: groups of
-`negative_sharing` consecutive (shuffled) examples share their noise words
+`negative_sharing` consecutive examples share their noise words
 (each example still sees `negatives` draws from the same distribution, the
 noise part becomes one batched matmul and gathers 1/`negative_sharing` as
 many rows; 1 restores word2vec's independent draws), and a word repeated
 more than `DUPLICATE_CAP` times in one batch has its summed update scaled
 down to that many (word2vec's sequential updates never pile up; summed
-ones can diverge, e.g. CBOW at batch 4096 on a small vocabulary).
+ones can diverge, e.g. CBOW at batch 4096 on a small vocabulary). The
+scales multiply the per-example errors, never a (B, D) tensor.
 
 CBOW averages the context vectors and, like word2vec, gives every context
 word the full error of the average.
@@ -32,6 +37,8 @@ from __future__ import annotations
 
 import keras
 import tensorflow as tf
+
+from apps.word2vec.pipeline import window_examples
 
 STEPS_PER_EXECUTION = 16
 DUPLICATE_CAP = 4.0
@@ -53,6 +60,8 @@ class Word2Vec(keras.Model):
         seed: seed of the negative sampling.
         negative_sharing: consecutive examples that share their noise words
             (1: each example draws its own, as word2vec does).
+        window: largest distance between a word and its context (each word
+            draws 1..window), for steps given as tokens.
 
     Example:
         >>> model = Word2Vec(vocab_size=50, dim=8)
@@ -61,7 +70,7 @@ class Word2Vec(keras.Model):
     """
 
     def __init__(self, vocab_size, dim=100, architecture="skipgram", negatives=5, learning_rate=0.025,
-                 min_learning_rate=1e-4, total_words=1.0, seed=0, negative_sharing=1, **kwargs):
+                 min_learning_rate=1e-4, total_words=1.0, seed=0, negative_sharing=1, window=5, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.dim = dim
@@ -72,6 +81,7 @@ class Word2Vec(keras.Model):
         self.total_words = total_words
         self.seed = seed
         self.negative_sharing = negative_sharing
+        self.window = window
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.rate_tracker = keras.metrics.Mean(name="learning_rate")
@@ -85,6 +95,8 @@ class Word2Vec(keras.Model):
                                               initializer="zeros")
         self.noise_cumulative = self.add_weight((self.vocab_size,), name="noise_cumulative",
                                                 initializer="ones", trainable=False)
+        self.keep_probability = self.add_weight((self.vocab_size,), name="keep_probability",
+                                                initializer="ones", trainable=False)
         self.words_done = self.add_weight((), name="words_done", initializer="zeros", trainable=False)
         self.built = True
 
@@ -96,6 +108,24 @@ class Word2Vec(keras.Model):
         """Set the cumulative unigram^0.75 distribution (see pipeline.noise_table)."""
         self.noise_cumulative.assign(cumulative)
 
+    def set_subsampling(self, keep):
+        """Set the probability of keeping a token of each word (see pipeline.keep_probabilities)."""
+        self.keep_probability.assign(keep)
+
+    def examples(self, batch, training=True):
+        """{"center", "context", "words"} of a step: given, or made from its tokens.
+
+        A step of tokens ({"ids", "sentences", "seed"}, -1: padding) gives
+        its skip-gram pairs or CBOW windows, subsampled when training.
+        """
+        if "center" in batch:
+            return batch
+        ids = batch["ids"]
+        keep = self.keep_probability.value if training else tf.ones([self.vocab_size])
+        centres, contexts = window_examples(self.architecture, ids, batch["sentences"], keep, self.window,
+                                            batch["seed"])
+        return {"center": centres, "context": contexts, "words": tf.reduce_sum(tf.cast(ids >= 0, tf.float32))}
+
     def call(self, ids):
         """Input vectors of word ids."""
         return tf.gather(self.vectors, ids)
@@ -104,13 +134,17 @@ class Word2Vec(keras.Model):
         progress = tf.minimum(self.words_done / self.total_words, 1.0)
         return tf.maximum(self.learning_rate * (1.0 - progress), self.min_learning_rate)
 
+    def rows(self, variable, ids):
+        """Rows `ids` (any shape) of an embedding table, read sparsely (no copy of the table)."""
+        return variable.value.sparse_read(ids)
+
     def hidden(self, batch):
         """(hidden vectors (B, D), CBOW context ids (-1: empty) or None) of a batch."""
         if self.architecture == "skipgram":
-            return tf.gather(self.vectors, batch["context"]), None
+            return self.rows(self.vectors, batch["context"]), None
         contexts = batch["context"]
         present = tf.cast(contexts >= 0, tf.float32)
-        summed = tf.einsum("bw,bwd->bd", present, tf.gather(self.vectors, tf.maximum(contexts, 0)))
+        summed = tf.einsum("bw,bwd->bd", present, self.rows(self.vectors, tf.maximum(contexts, 0)))
         return summed / tf.maximum(tf.reduce_sum(present, axis=1, keepdims=True), 1.0), contexts
 
     def sample_noise(self, groups):
@@ -122,9 +156,9 @@ class Word2Vec(keras.Model):
     def scores(self, batch):
         """Logits of the true words (B,) and the noise words (B, K), and what an update needs.
 
-        Consecutive examples (already shuffled) form groups of
-        `negative_sharing` that share their K noise words, so the noise
-        logits are one batched matmul; 1 gives every example its own.
+        Consecutive examples form groups of `negative_sharing` that share
+        their K noise words, so the noise logits are one batched matmul; 1
+        gives every example its own.
         """
         positive = batch["center"]
         size, share = tf.shape(positive)[0], self.negative_sharing
@@ -132,8 +166,8 @@ class Word2Vec(keras.Model):
         pad = [[0, groups * share - size], [0, 0]]
         noise = self.sample_noise(groups)
         hidden, contexts = self.hidden(batch)
-        outputs = tf.gather(self.output_vectors, positive)
-        noise_vectors = tf.gather(self.output_vectors, noise)
+        outputs = self.rows(self.output_vectors, positive)
+        noise_vectors = self.rows(self.output_vectors, noise)
         grouped = tf.reshape(tf.pad(hidden, pad), [groups, share, self.dim])
         noise_logits = tf.reshape(tf.matmul(grouped, noise_vectors, transpose_b=True), [-1, self.negatives])[:size]
         weights = tf.cast(tf.repeat(noise, share, axis=0)[:size] != positive[:, None], tf.float32)
@@ -143,49 +177,74 @@ class Word2Vec(keras.Model):
 
     @staticmethod
     def loss_of(positive_logits, noise_logits, weights):
-        """Negative-sampling loss: -log s(true) - sum log s(-noise), mean over examples."""
+        """Negative-sampling loss of every example: -log s(true) - sum log s(-noise)."""
         noise_loss = tf.reduce_sum(tf.nn.softplus(noise_logits) * weights, axis=1)
-        return tf.reduce_mean(tf.nn.softplus(-positive_logits) + noise_loss)
+        return tf.nn.softplus(-positive_logits) + noise_loss
 
-    def add_rows(self, variable, ids, updates):
-        """Scatter-add `updates` to rows `ids`, damping rows repeated in the batch.
+    def damping(self, *id_sets):
+        """Scale of each id's update in `id_sets`, given how often the batch updates it.
 
         word2vec applies a word's updates one after another; summed in one
-        step, a word seen n > DUPLICATE_CAP times would move n times as far
-        and can diverge, so its updates are scaled by DUPLICATE_CAP / n.
+        step, a word updated n > DUPLICATE_CAP times would move n times as
+        far and can diverge, so its updates are scaled by DUPLICATE_CAP / n.
+        The scales multiply the (B,) and (B, K) errors, never a (B, D) tensor.
         """
-        counts = tf.math.bincount(ids, minlength=self.vocab_size, maxlength=self.vocab_size, dtype=tf.float32)
-        scale = tf.minimum(1.0, DUPLICATE_CAP / tf.gather(counts, ids))
-        variable.value.scatter_add(tf.IndexedSlices(updates * scale[:, None], ids))
+        flat = [tf.reshape(ids, [-1]) for ids in id_sets]
+        counts = tf.math.bincount(tf.concat(flat, 0), minlength=self.vocab_size, maxlength=self.vocab_size,
+                                  dtype=tf.float32)
+        return [tf.minimum(1.0, DUPLICATE_CAP / tf.gather(counts, ids)) for ids in id_sets]
 
-    def update_vectors(self, ids, update, contexts):
-        """Add the hidden-vector update to the input vectors it came from."""
-        if contexts is None:
-            self.add_rows(self.vectors, ids, update)
-            return
-        present = tf.cast(contexts >= 0, tf.float32)[..., None]
-        spread = tf.reshape(update[:, None, :] * present, [-1, self.dim])  # empty slots add zeros
-        self.add_rows(self.vectors, tf.reshape(tf.maximum(contexts, 0), [-1]), spread)
+    def update_outputs(self, batch, parts, positive_error, noise_error):
+        """Add the true words' and the noise words' updates to the output vectors."""
+        centre_scale, noise_scale = self.damping(batch["center"], parts["noise"])
+        scaled = tf.reshape(tf.pad(noise_error, parts["pad"]), [tf.shape(parts["noise"])[0], -1, self.negatives])
+        noise_update = tf.matmul(scaled * noise_scale[:, None, :], parts["grouped"], transpose_a=True)
+        table = self.output_vectors.value
+        table.scatter_add(tf.IndexedSlices((positive_error * centre_scale)[:, None] * parts["hidden"],
+                                           batch["center"]))
+        table.scatter_add(tf.IndexedSlices(tf.reshape(noise_update, [-1, self.dim]),
+                                           tf.reshape(parts["noise"], [-1])))
 
-    def train_step(self, batch):
-        positive_logits, noise_logits, weights, parts = self.scores(batch)
-        rate = self.current_rate()
-        positive_error = (1.0 - tf.sigmoid(positive_logits))[:, None] * rate  # word2vec's g
-        noise_error = -tf.sigmoid(noise_logits) * weights * rate
+    def hidden_update(self, parts, positive_error, noise_error):
+        """(B, D) change of each example's hidden vector (errors already scaled)."""
         grouped_error = tf.reshape(tf.pad(noise_error, parts["pad"]), [tf.shape(parts["noise"])[0], -1,
                                                                         self.negatives])
-        hidden_update = positive_error * parts["outputs"] + tf.reshape(
-            tf.matmul(grouped_error, parts["noise_vectors"]), [-1, self.dim])[:tf.shape(noise_error)[0]]
-        noise_update = tf.reshape(tf.matmul(grouped_error, parts["grouped"], transpose_a=True), [-1, self.dim])
-        self.add_rows(self.output_vectors, tf.concat([batch["center"], tf.reshape(parts["noise"], [-1])], axis=0),
-                      tf.concat([positive_error * parts["hidden"], noise_update], axis=0))
-        self.update_vectors(batch["context"], hidden_update, parts["contexts"])
+        noise_part = tf.reshape(tf.matmul(grouped_error, parts["noise_vectors"]), [-1, self.dim])
+        return positive_error[:, None] * parts["outputs"] + noise_part[:tf.shape(noise_error)[0]]
+
+    def update_vectors(self, batch, parts, positive_error, noise_error):
+        """Add the hidden-vector update to the input vectors it came from.
+
+        CBOW gives every present context word the full update of the average.
+        """
+        table = self.vectors.value
+        if parts["contexts"] is None:
+            (scale,) = self.damping(batch["context"])
+            update = self.hidden_update(parts, positive_error * scale, noise_error * scale[:, None])
+            table.scatter_add(tf.IndexedSlices(update, batch["context"]))
+            return
+        contexts = parts["contexts"]
+        present = tf.where(contexts >= 0)  # (n, 2): example, slot
+        ids = tf.gather_nd(contexts, present)
+        (scale,) = self.damping(ids)
+        update = self.hidden_update(parts, positive_error, noise_error)
+        table.scatter_add(tf.IndexedSlices(tf.gather(update, present[:, 0]) * scale[:, None], ids))
+
+    def train_step(self, batch):
+        batch = self.examples(batch)
+        positive_logits, noise_logits, weights, parts = self.scores(batch)
+        rate = self.current_rate()
+        positive_error = (1.0 - tf.sigmoid(positive_logits)) * rate  # word2vec's g
+        noise_error = -tf.sigmoid(noise_logits) * weights * rate
+        self.update_vectors(batch, parts, positive_error, noise_error)  # reads the outputs before they change
+        self.update_outputs(batch, parts, positive_error, noise_error)
         self.words_done.assign_add(batch["words"])
         self.loss_tracker.update_state(self.loss_of(positive_logits, noise_logits, weights))
         self.rate_tracker.update_state(rate)
         return {"loss": self.loss_tracker.result(), "learning_rate": self.rate_tracker.result()}
 
     def test_step(self, batch):
+        batch = self.examples(batch, training=False)
         positive_logits, noise_logits, weights, _ = self.scores(batch)
         self.loss_tracker.update_state(self.loss_of(positive_logits, noise_logits, weights))
         return {"loss": self.loss_tracker.result()}
@@ -198,7 +257,7 @@ class Word2Vec(keras.Model):
         config.update(vocab_size=self.vocab_size, dim=self.dim, architecture=self.architecture,
                       negatives=self.negatives, learning_rate=self.learning_rate,
                       min_learning_rate=self.min_learning_rate, total_words=self.total_words,
-                      seed=self.seed, negative_sharing=self.negative_sharing)
+                      seed=self.seed, negative_sharing=self.negative_sharing, window=self.window)
         return config
 
 
@@ -228,7 +287,8 @@ def build_model(config, vocab_size, total_words):
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=False)
         return model
     model = Word2Vec(vocab_size, config.dim, config.model, config.negatives, config.learning_rate,
-                     config.min_learning_rate, float(total_words), config.seed, config.negative_sharing)
+                     config.min_learning_rate, float(total_words), config.seed, config.negative_sharing,
+                     config.window)
     model.compile(optimizer=keras.optimizers.SGD(config.learning_rate), jit_compile=False,
                   steps_per_execution=STEPS_PER_EXECUTION)
     return model

@@ -1,9 +1,11 @@
 """Training examples made in-graph: subsampling, dynamic windows, batches.
 
-The corpus (token ids and sentence numbers) is cut into chunks of
-`CHUNK_TOKENS`; a `tf.data` map turns each chunk into all its examples with
-TensorFlow ops (one vectorised pass per window offset, no Python loop over
-tokens), shuffles them, and slices them into large batches. Random choices
+skip-gram and CBOW: the dataset only cuts the corpus (token ids and
+sentence numbers) into steps of `--batch-size` tokens, each with a random
+seed; the model's train step turns a step's tokens into its examples with
+`window_examples` (TensorFlow ops, one vectorised pass per window offset,
+no Python loop over tokens), inside the one traced training function, so
+no per-epoch tf.data function has to be instantiated again. Random choices
 use stateless ops seeded from `tf.data.Dataset.random`, so a run is
 reproducible from its seed and differs from epoch to epoch.
 
@@ -11,7 +13,9 @@ reproducible from its seed and differs from epoch to epoch.
   dynamic window (a width drawn uniformly from 1..window per centre, as in
   word2vec) and the same sentence;
 - CBOW: a centre and its window's context ids (-1 where empty);
-- nnlm: the `order` previous words of every word (-1 before the sentence).
+- nnlm: the `order` previous words of every word (-1 before the sentence),
+  made by a `tf.data` map over chunks of `CHUNK_TOKENS`, shuffled, sliced
+  into batches of `--batch-size` examples.
 
 Subsampling keeps a token of a word with count `c` with probability
 `(sqrt(c / (t * total)) + 1) * t * total / c` (word2vec's formula, `t` =
@@ -56,22 +60,20 @@ def subsample(ids, sentences, keep_prob, seed):
 def window_contexts(ids, sentences, window, seed, shrink=True):
     """(2*window, n) context ids of every token, -1 outside its window.
 
-    With `shrink`, each token's window is drawn from 1..window.
+    With `shrink`, each token's window is drawn from 1..window. All offsets
+    in one vectorised pass (a small graph: quick to trace).
     """
     import tensorflow as tf
 
     size = tf.shape(ids)[0]
-    positions = tf.range(size)
     reach = (tf.random.stateless_uniform([size], seed, 1, window + 1, dtype=tf.int32)
              if shrink else tf.fill([size], window))
-    columns = []
-    for offset in [*range(-window, 0), *range(1, window + 1)]:
-        other = positions + offset
-        inside = (other >= 0) & (other < size) & (abs(offset) <= reach)
-        other = tf.clip_by_value(other, 0, tf.maximum(size - 1, 0))
-        inside &= tf.gather(sentences, other) == sentences
-        columns.append(tf.where(inside, tf.gather(ids, other), -1))
-    return tf.stack(columns)
+    offsets = tf.constant([*range(-window, 0), *range(1, window + 1)], dtype=tf.int32)[:, None]
+    other = tf.range(size)[None, :] + offsets
+    inside = (other >= 0) & (other < size) & (tf.abs(offsets) <= reach[None, :])
+    other = tf.clip_by_value(other, 0, tf.maximum(size - 1, 0))
+    inside &= tf.gather(sentences, other) == sentences[None, :]
+    return tf.where(inside, tf.gather(ids, other), -1)
 
 
 def skipgram_pairs(ids, sentences, window, seed, shrink=True):
@@ -118,66 +120,72 @@ def chunked(ids, sentences, chunk_tokens=CHUNK_TOKENS):
     return padded_ids.reshape(chunks, width), padded_sentences.reshape(chunks, width)
 
 
-def chunk_examples(model, keep_prob, window, order):
-    """The map from (ids, sentences, seed) of one chunk to its examples."""
+def window_examples(architecture, ids, sentences, keep_prob, window, seed):
+    """The skip-gram pairs or CBOW windows of one step's tokens (-1: padding).
+
+    Returns (centres (n,), contexts (n,) for skip-gram, (n, 2*window) for CBOW).
+    """
+    import tensorflow as tf
+
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    kept, kept_sentences = subsample(ids, sentences, keep_prob, seeds[0])
+    make = skipgram_pairs if architecture == "skipgram" else cbow_examples
+    return make(kept, kept_sentences, window, seeds[1])
+
+
+def nnlm_chunk(order):
+    """The map from (ids, sentences, seed) of one chunk to its shuffled n-grams."""
     import tensorflow as tf
 
     def examples(ids, sentences, seed):
-        seeds = tf.random.experimental.stateless_split(seed, 3)
-        words = tf.reduce_sum(tf.cast(ids >= 0, tf.float32))
-        if model == "nnlm":
-            contexts, targets = nnlm_examples(ids, sentences, order)
-            tensors = (contexts, targets)
-        else:
-            kept, kept_sentences = subsample(ids, sentences, keep_prob, seeds[0])
-            make = skipgram_pairs if model == "skipgram" else cbow_examples
-            tensors = make(kept, kept_sentences, window, seeds[1])
-        order_ = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(tensors[0])[0]), seeds[2])
-        return tuple(tf.gather(t, order_) for t in tensors) + (words,)
+        contexts, targets = nnlm_examples(ids, sentences, order)
+        shuffled = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(targets)[0]), seed)
+        return tf.gather(contexts, shuffled), tf.gather(targets, shuffled)
 
     return examples
 
 
-def batches(batch_size, model):
-    """flat_map: one chunk's shuffled examples -> batches (whole-batch slices, no per-example work)."""
+def batches(batch_size):
+    """flat_map: one chunk's shuffled n-grams -> batches (whole-batch slices, no per-example work)."""
     import tensorflow as tf
 
-    def structure(parts, words):
-        if model == "nnlm":
-            return parts[0], parts[1]
-        return {"center": parts[0], "context": parts[1], "words": words}
-
-    def split(*tensors):
-        *examples, words = tensors
-        count = tf.shape(examples[0])[0]
+    def split(contexts, targets):
+        count = tf.shape(targets)[0]
         full = count // batch_size
-        number = full + tf.cast(count % batch_size > 0, tf.int32)
-        per_batch = words / tf.cast(tf.maximum(number, 1), tf.float32)
-        head = [tf.reshape(t[:full * batch_size], tf.concat([[full, batch_size], tf.shape(t)[1:]], 0))
-                for t in examples]
-        tail = [t[full * batch_size:] for t in examples]
-        whole = tf.data.Dataset.from_tensor_slices(structure(head, tf.fill([full], per_batch)))
-        rest = tf.data.Dataset.from_tensors(structure(tail, per_batch)).take(tf.cast(number > full, tf.int64))
-        return whole.concatenate(rest)
+        head = (tf.reshape(contexts[:full * batch_size], [full, batch_size, -1]),
+                tf.reshape(targets[:full * batch_size], [full, batch_size]))
+        whole = tf.data.Dataset.from_tensor_slices(head)
+        rest = tf.data.Dataset.from_tensors((contexts[full * batch_size:], targets[full * batch_size:]))
+        return whole.concatenate(rest.take(tf.cast(count > full * batch_size, tf.int64)))
 
     return split
+
+
+def token_steps(ids, sentences, config, seed, training):
+    """skip-gram / CBOW: {"ids", "sentences", "seed"} of `batch_size` tokens per step."""
+    import tensorflow as tf
+
+    step_ids, step_sentences = chunked(ids, sentences, config.batch_size)
+    seeds = tf.data.Dataset.random(seed, rerandomize_each_iteration=training).batch(2)
+    steps = tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices((step_ids, step_sentences)), seeds)
+    return steps.map(lambda step, seed_pair: {"ids": step[0], "sentences": step[1], "seed": seed_pair})
 
 
 def make_dataset(ids, sentences, counts, config, seed, training=True):
     """The tf.data pipeline of one split for `config.model`.
 
-    `training=False` (validation): no subsampling, and the same windows and
-    order every epoch, so the validation loss of every epoch scores the
-    same examples.
+    skip-gram / CBOW: steps of tokens (the model makes and subsamples the
+    examples; `training=False`, validation, gives the same seeds every epoch
+    and the model does not subsample it, so every epoch's validation loss
+    scores the same examples). nnlm: batches of n-grams.
     """
     import tensorflow as tf
 
+    if config.model != "nnlm":
+        return token_steps(ids, sentences, config, seed, training).prefetch(tf.data.AUTOTUNE)
     chunk_ids, chunk_sentences = chunked(ids, sentences)
-    keep_prob = tf.constant(keep_probabilities(counts, config.sample if training else 0.0))
     seeds = tf.data.Dataset.random(seed, rerandomize_each_iteration=training).batch(2)
     dataset = tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices((chunk_ids, chunk_sentences)), seeds)
-    dataset = dataset.map(lambda chunk, seed_pair: chunk_examples(
-        config.model, keep_prob, config.window, config.context_size)(*chunk, seed_pair),
-        num_parallel_calls=tf.data.AUTOTUNE)
-    dataset = dataset.flat_map(batches(config.batch_size, config.model))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.map(lambda chunk, seed_pair: nnlm_chunk(config.context_size)(*chunk, seed_pair),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.flat_map(batches(config.batch_size)).prefetch(tf.data.AUTOTUNE)

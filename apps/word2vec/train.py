@@ -76,6 +76,7 @@ def fit(run, corpus):
         model = build_model(config, corpus.vocab_size, config.epochs * len(corpus.train_ids))
     if config.model != "nnlm":
         model.set_noise(pipeline.noise_table(corpus.counts))
+        model.set_subsampling(pipeline.keep_probabilities(corpus.counts, config.sample))
     train = pipeline.make_dataset(corpus.train_ids, corpus.train_sentences, corpus.counts, config, config.seed)
     validation = None
     if has_validation(corpus, config):

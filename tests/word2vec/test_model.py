@@ -76,3 +76,38 @@ def test_model_round_trips_through_a_keras_file(tmp_path):
     assert loaded.get_config() == model.get_config()
     np.testing.assert_array_equal(loaded.word_vectors(), VECTORS)
     np.testing.assert_array_equal(loaded.noise_cumulative.numpy(), [0.0, 0.0, 1.0])
+
+
+def drawn_noise(model, batch):
+    """The (B, K) noise words the next step will draw (groups of `negative_sharing` share them)."""
+    state = model.seed_generator.state.numpy()
+    size = len(batch["center"])
+    noise = model.sample_noise(-(-size // model.negative_sharing))
+    model.seed_generator.state.assign(state)
+    return tf.repeat(noise, model.negative_sharing, axis=0)[:size]
+
+
+def test_sparse_step_equals_a_dense_sgd_step_on_the_summed_loss():
+    """Skip-gram: the scatter-added rows are plain SGD on the dense gradients of the summed loss."""
+    rng = np.random.default_rng(0)
+    vectors, outputs = rng.normal(0, 0.3, (6, 3)).astype("float32"), rng.normal(0, 0.3, (6, 3)).astype("float32")
+    model = Word2Vec(vocab_size=6, dim=3, negatives=1, learning_rate=0.1, min_learning_rate=0.1,
+                     total_words=100.0, negative_sharing=2)  # no word updated > DUPLICATE_CAP times
+    model.set_noise(np.array([0.0, 0.0, 0.0, 0.5, 0.5, 1.0], dtype="float32"))  # noise: words 3, 4, 5
+    model.vectors.assign(vectors)
+    model.output_vectors.assign(outputs)
+    batch = {"center": tf.constant([0, 1, 2, 0, 5]), "context": tf.constant([1, 2, 3, 4, 0]),
+             "words": tf.constant(1.0)}
+    noise = drawn_noise(model, batch)
+    model.train_step(batch)
+    table_in, table_out = tf.constant(vectors), tf.constant(outputs)
+    with tf.GradientTape() as tape:
+        tape.watch([table_in, table_out])
+        hidden = tf.gather(table_in, batch["context"])
+        true = tf.reduce_sum(hidden * tf.gather(table_out, batch["center"]), -1)
+        noisy = tf.einsum("bd,bkd->bk", hidden, tf.gather(table_out, noise))
+        counted = tf.cast(noise != batch["center"][:, None], tf.float32)  # a noise draw of the true word: none
+        loss = tf.reduce_sum(tf.nn.softplus(-true)) + tf.reduce_sum(tf.nn.softplus(noisy) * counted)
+    dense_in, dense_out = (tf.convert_to_tensor(g) for g in tape.gradient(loss, [table_in, table_out]))
+    np.testing.assert_allclose(model.vectors.numpy(), vectors - 0.1 * dense_in.numpy(), atol=1e-6)
+    np.testing.assert_allclose(model.output_vectors.numpy(), outputs - 0.1 * dense_out.numpy(), atol=1e-6)

@@ -81,12 +81,38 @@ def test_cbow_and_nnlm_contexts():
     assert previous.numpy().tolist()[2] == [10, 11] and previous.numpy().tolist()[5] == [-1, -1]
 
 
-def test_dataset_batches_cover_every_pair_and_count_the_words():
+def seeds_of(dataset):
+    return [tuple(step["seed"].numpy()) for step in dataset]
+
+
+def test_dataset_cuts_the_corpus_into_steps_of_tokens_with_fresh_seeds():
     config = Word2VecConfig(sample=0, window=2, batch_size=4)
-    ids = np.tile(IDS, 3)
-    sentences = np.concatenate([SENTENCES, SENTENCES + 2, SENTENCES + 4])
-    batches = list(pipeline.make_dataset(ids, sentences, np.ones(30), config, seed=0))
-    assert all(len(b["center"]) <= 4 for b in batches)
-    assert sum(float(b["words"]) for b in batches) == pytest.approx(len(ids))
-    centres = np.concatenate([b["center"] for b in batches])
-    assert len(centres) <= 3 * len(window_pairs(2)) and set(centres) == set(IDS)
+    train = pipeline.make_dataset(IDS, SENTENCES, np.ones(30), config, seed=0)
+    steps = list(train)
+    assert [len(step["ids"]) for step in steps] == [4, 4]
+    ids = np.concatenate([step["ids"] for step in steps])
+    assert ids.tolist() == IDS.tolist() + [-1]  # the last step is padded
+    assert len(set(seeds_of(train))) == 2 and seeds_of(train) != seeds_of(train)  # new draws every epoch
+    validation = pipeline.make_dataset(IDS, SENTENCES, np.ones(30), config, seed=0, training=False)
+    assert seeds_of(validation) == seeds_of(validation)  # the same examples every epoch
+
+
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_the_model_makes_a_steps_examples_in_graph(architecture):
+    config = Word2VecConfig(sample=0, window=2, batch_size=len(IDS))
+    (step,) = pipeline.make_dataset(IDS, SENTENCES, np.ones(30), config, seed=0)
+    model = Word2Vec(vocab_size=30, dim=4, architecture=architecture, window=2)
+    examples = model.examples(step, training=False)
+    assert float(examples["words"]) == len(IDS)
+    if architecture == "skipgram":
+        pairs = set(zip(examples["center"].numpy().tolist(), examples["context"].numpy().tolist()))
+        assert set(window_pairs(1)) <= pairs <= set(window_pairs(2))
+    else:
+        assert examples["center"].numpy().tolist() == IDS.tolist()
+        assert examples["context"].shape == (len(IDS), 4)
+    keep = np.ones(30, dtype="float32")
+    keep[12] = 0.0
+    model.set_subsampling(keep)  # training subsamples with the model's keep probabilities
+    examples = model.examples(step, training=True)
+    assert 12 not in examples["center"].numpy() and 12 not in examples["context"].numpy()
+    assert float(examples["words"]) == len(IDS)  # the learning rate decays with corpus words
