@@ -31,12 +31,15 @@ def max_difference(expected, actual):
 
     String outputs must match exactly (else the difference is infinite).
     """
+    def utf8(array):  # str -> UTF-8 bytes (astype(bytes) is ASCII only), bytes kept
+        return np.vectorize(lambda v: v.encode("utf-8") if isinstance(v, str) else bytes(v), otypes=[object])(array)
+
     worst = 0.0
     for name, value in expected.items():
         got = np.asarray(actual[name])
         value = np.asarray(value)
         if value.dtype.kind in "OSU":
-            same = np.array_equal(value.astype(bytes), got.astype(bytes))
+            same = np.array_equal(utf8(value), utf8(got))
             worst = max(worst, 0.0 if same else float("inf"))
         else:
             worst = max(worst, float(np.max(np.abs(value.astype("float64") - got.astype("float64")))))

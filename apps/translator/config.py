@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.translator.tokenizers import KINDS
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("attention", "seq2seq", "transformer")
 ATTENTIONS = ("luong", "bahdanau")
 CELLS = ("gru", "lstm")
-TOKENIZERS = ("word",)
+TOKENIZERS = KINDS
 
 
 @dataclass
@@ -31,10 +32,12 @@ class TranslatorConfig(TrainConfig):
     num_heads: int = option(4, "transformer: attention heads")
     feedforward_dim: int = option(256, "transformer: feed-forward size")
     dropout: float = option(0.1, "dropout rate")
-    max_length: int = option(30, "sentence-length cap in tokens: longer pairs are dropped (and counted)")
+    max_length: int = option(30, "sentence-length cap in words: longer pairs are dropped (and counted)")
     min_count: int = option(1, "words seen fewer times in the training split become <unk>")
     max_vocab: int | None = option(None, "largest vocabulary per side (most frequent words kept)")
-    tokenizer: str = option("word", "word: words and punctuation marks (the only tokenizer so far)", TOKENIZERS)
+    tokenizer: str = option("word", "word: words and punctuation marks; wordpiece (keras-hub WordPiece on the words) "
+                            "or sentencepiece (unigram): subwords learnt on the training split", TOKENIZERS)
+    vocab_size: int = option(1000, "wordpiece/sentencepiece: subword vocabulary size per side (an upper bound)")
     reverse: bool = option(False, "swap source and target (translate the other way)")
     source_column: str | None = option(None, "CSV: the source column's name (default: the first column)")
     target_column: str | None = option(None, "CSV: the target column's name (default: the second column)")
@@ -50,6 +53,8 @@ class TranslatorConfig(TrainConfig):
         for name in ("embedding_dim", "units", "num_layers", "num_heads", "feedforward_dim",
                      "max_length", "min_count", "num_examples", "beam", "bleu_samples"):
             check_positive(self, name)
+        if self.vocab_size < 16:
+            raise ValueError(f"vocab_size must be >= 16, got {self.vocab_size!r}")
         if self.max_vocab is not None and self.max_vocab < 8:
             raise ValueError(f"max_vocab must be >= 8, got {self.max_vocab!r}")
         if not 0.0 <= self.dropout < 1.0:

@@ -5,6 +5,12 @@ and test splits of (source, target) sentences, their tokens, the two
 vocabularies (built on the training split only) and the id arrays the
 models train on. Every line of a real file has been checked first.
 
+`--max-length` caps pairs in words (the word tokenizer's tokens) with every
+tokenizer, so all tokenizers see the same splits. A subword tokenizer
+(`--tokenizer wordpiece|sentencepiece`) is trained on the training split
+only; its sequences are capped at the longest training sequence in
+subword tokens (`PairData.max_length`).
+
 The default: `num_examples` distinct numbers from 0 to 999,999 written in
 English and in French by `num2words` ("three hundred and forty-two" ->
 "trois cent quarante-deux"). The number of digits is drawn uniformly, so
@@ -20,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from apps.translator import formats, text
+from apps.translator.tokenizers import WordTokenizer, train_tokenizer
 from shared.data import BadInputs
 from shared.errors import DataError
 
@@ -38,6 +45,8 @@ class PairData:
     skipped: int = 0
     dropped_long: int = 0
     lengths: dict = field(default_factory=dict)  # "source", "target": padded lengths
+    max_length: int = 0              # the models' sequence cap in tokens
+    tokenizers: tuple = (WordTokenizer(), WordTokenizer())  # source, target
 
     def arrays(self, split):
         """(source ids, target_in ids, target_out ids) of one split."""
@@ -97,8 +106,8 @@ def build_vocabularies(config, sources, targets):
                  for side in (sources, targets))
 
 
-def load_data(config):
-    """Read, check, cap, split, tokenise and index the pairs of the config."""
+def word_pairs(config):
+    """(raw pairs kept under --max-length words, split indices, kind, skipped, dropped)."""
     raw, kind, skipped = read_raw(config)
     if config.reverse:
         raw = [(target, source, where) for source, target, where in raw]
@@ -108,19 +117,46 @@ def load_data(config):
             if len(source_tokens[i]) <= config.max_length and len(target_tokens[i]) <= config.max_length]
     dropped = len(raw) - len(keep)
     if dropped:
-        log.info("%d pair(s) longer than --max-length %d tokens dropped", dropped, config.max_length)
-    indices = split_pairs(len(keep), config)
-    pairs, tokens = {}, {}
-    for split, chosen in indices.items():
-        rows = [keep[i] for i in chosen]
-        pairs[split] = [(raw[i][0], raw[i][1]) for i in rows]
-        tokens[split] = ([source_tokens[i] for i in rows], [target_tokens[i] for i in rows])
+        log.info("%d pair(s) longer than --max-length %d words dropped", dropped, config.max_length)
+    kept = [(raw[i][0], raw[i][1], source_tokens[i], target_tokens[i]) for i in keep]
+    return kept, split_pairs(len(kept), config), kind, skipped, dropped
+
+
+def subword_tokens(config, pairs, tokenizers=None):
+    """Tokenizers (trained on the training split unless given) and every split's tokens."""
+    if tokenizers is None:
+        sources, targets = zip(*pairs["train"])
+        tokenizers = tuple(train_tokenizer(config.tokenizer, side, config.vocab_size)
+                           for side in (sources, targets))
+    tokens = {split: tuple(tokenizer.tokenize_texts([pair[side] for pair in chosen])
+                           for side, tokenizer in enumerate(tokenizers))
+              for split, chosen in pairs.items()}
+    return tokenizers, tokens
+
+
+def load_data(config, tokenizers=None):
+    """Read, check, cap, split, tokenise and index the pairs of the config.
+
+    `tokenizers`: a trained run's (source, target) subword tokenizers to
+    reuse instead of training new ones.
+    """
+    kept, indices, kind, skipped, dropped = word_pairs(config)
+    pairs = {split: [kept[i][:2] for i in chosen] for split, chosen in indices.items()}
+    if config.tokenizer == "word":
+        tokenizers = (WordTokenizer(), WordTokenizer())
+        tokens = {split: ([kept[i][2] for i in chosen], [kept[i][3] for i in chosen])
+                  for split, chosen in indices.items()}
+        cap = config.max_length
+        longest = {"source": max(len(t) for split in tokens.values() for t in split[0]),
+                   "target": max(len(t) for split in tokens.values() for t in split[1]) + 1}
+    else:
+        tokenizers, tokens = subword_tokens(config, pairs, tokenizers)
+        cap = max(len(t) for side in tokens["train"] for t in side)
+        longest = {"source": cap, "target": cap + 1}
     source_vocab, target_vocab = build_vocabularies(config, *tokens["train"])
-    longest = {"source": max(len(t) for split in tokens.values() for t in split[0]),
-               "target": max(len(t) for split in tokens.values() for t in split[1]) + 1}
-    data = PairData(pairs, tokens, source_vocab, target_vocab, kind, skipped, dropped, longest)
-    log.info("%s pairs: %d train, %d validation, %d test; vocabularies %d / %d tokens", kind,
-             len(pairs["train"]), len(pairs["validation"]), len(pairs["test"]),
+    data = PairData(pairs, tokens, source_vocab, target_vocab, kind, skipped, dropped, longest, cap, tokenizers)
+    log.info("%s pairs: %d train, %d validation, %d test; %s vocabularies %d / %d tokens", kind,
+             len(pairs["train"]), len(pairs["validation"]), len(pairs["test"]), config.tokenizer,
              len(source_vocab), len(target_vocab))
     return data
 

@@ -208,10 +208,14 @@ class TransformerTranslator(keras.Model):
         return config
 
 
-def build_model(config, source_vocab_size, target_vocab_size):
-    """The model the config names, built on a dummy batch."""
+def build_model(config, source_vocab_size, target_vocab_size, max_length=None):
+    """The model the config names, built on a dummy batch.
+
+    `max_length`: the sequence cap in tokens (default `config.max_length`).
+    """
     if config.model == "transformer":
-        model = TransformerTranslator(source_vocab_size, target_vocab_size, config.max_length + 2,
+        length = (max_length or config.max_length) + 2
+        model = TransformerTranslator(source_vocab_size, target_vocab_size, length,
                                       config.units, config.num_heads, config.feedforward_dim,
                                       config.num_layers, config.dropout, name="transformer")
     else:

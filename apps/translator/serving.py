@@ -18,6 +18,7 @@ from apps.translator.inference import (
     scores_by_length,
 )
 from apps.translator.monitor import attention_figure, write_scalars
+from apps.translator.tokenizers import load_tokenizer
 from shared.callbacks import figure_to_image
 from shared.data import BadInputs
 from shared.errors import DataError, UsageError
@@ -44,9 +45,11 @@ def open_run(run_dir, beam=None, skip_bad=False):
     vocab = read_json(vocab_path)
     if beam is not None and beam < 1:
         raise UsageError(f"--beam must be >= 1, got {beam}")
+    entries = vocab.get("tokenizer", {})
+    tokenizers = tuple(load_tokenizer(entries.get(side), Path(run_dir) / "tokenizer") for side in ("source", "target"))
     translator = Translator(load_best_model(run_dir), text.Vocabulary.from_json(vocab["source"]),
                             text.Vocabulary.from_json(vocab["target"]), vocab["max_length"],
-                            beam or config.beam, config.length_penalty)
+                            beam or config.beam, config.length_penalty, tokenizers)
     return TrainedRun(Path(run_dir), config, translator)
 
 
@@ -67,7 +70,8 @@ def evaluate(args):
         test = {**corpus_scores(hypotheses, references), "examples": len(pairs)}
         by_length = scores_by_length(sources, hypotheses, references)
     else:
-        test, by_length, _ = test_scores(trained.translator, load_data(trained.config), beam=beam)
+        data = load_data(trained.config, trained.translator.tokenizers)
+        test, by_length, _ = test_scores(trained.translator, data, beam=beam)
     result = {"test": test, "bleu_by_source_length": by_length, "beam": beam,
               "data": args.data or "held-out test split"}
     write_json(trained.path / "evaluation.json", result)
@@ -116,11 +120,12 @@ def write_attention(translator, sentence, path):
 
 def export_examples(trained):
     """Real source sentences for the parity check: test pairs of the run's data."""
+    translator = trained.translator
     try:
-        data = load_data(trained.config)
+        data = load_data(trained.config, translator.tokenizers)
         sentences = [pair[0] for pair in data.pairs["test"][:16]]
     except (DataError, UsageError):  # the training file moved: still check on real words
-        sentences = [" ".join(trained.translator.source_vocab.tokens[4:12])]
+        sentences = translator.source_tokenizer.detokenize([translator.source_vocab.tokens[4:12]])
     return sentences
 
 
@@ -132,9 +137,10 @@ def export(args):
     trained = open_run(args.run)
     translator = trained.translator
     sentences = export_examples(trained)
-    expected = {"translation": np.array(translator.translate(sentences), dtype=object)}
+    # UTF-8 bytes, as the SavedModel returns them (the parity check cannot encode non-ASCII str)
+    expected = {"translation": np.array([t.encode("utf-8") for t in translator.translate(sentences)], dtype=object)}
     return export_saved_model(
-        [translator.model, translator.to_id, translator.to_token], translator.serving_function(),
+        translator.resources(), translator.serving_function(),
         [tf.TensorSpec([None], tf.string, name="source")],
         Path(args.out) if args.out else trained.path / "saved_model",
         examples={"source": np.array(sentences, dtype=object)}, expected=expected)

@@ -28,12 +28,19 @@ PUNCT = rf"[^{WORD}\s{JOINER}]"
 NOT_SPACE = rf"[^\s{JOINER}]"
 
 
+def clean(strings):
+    """Lower-case (Unicode-aware), collapse and strip whitespace; strings in, out."""
+    import tensorflow as tf
+
+    text = tf.strings.lower(tf.convert_to_tensor(strings, tf.string), encoding="utf-8")
+    return tf.strings.strip(tf.strings.regex_replace(text, r"\s+", " "))
+
+
 def normalize(strings):
     """Lower-case, split punctuation off with joiners; a string tensor in, out."""
     import tensorflow as tf
 
-    text = tf.strings.lower(tf.convert_to_tensor(strings, tf.string), encoding="utf-8")
-    text = tf.strings.regex_replace(text, r"\s+", " ")
+    text = clean(strings)
     for _ in range(2):  # twice: matches of one pass may not overlap
         text = tf.strings.regex_replace(text, f"({NOT_SPACE})({PUNCT})", rf"\1 {JOINER}\2")
     for _ in range(2):
@@ -56,8 +63,14 @@ def join(tokens):
     """
     import tensorflow as tf
 
-    text = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
-    text = tf.strings.regex_replace(text, r"\s+", " ")
+    return unjoin(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
+
+
+def unjoin(strings):
+    """Space-separated word tokens (N,) -> text: spaces next to joiners removed."""
+    import tensorflow as tf
+
+    text = tf.strings.regex_replace(strings, r"\s+", " ")
     text = tf.strings.regex_replace(text, f" ?{JOINER} ?", "")
     return tf.strings.strip(text)
 

@@ -29,19 +29,24 @@ APP = "translator"
 
 
 def write_vocabularies(run, data):
+    """vocab.json (token lists, sequence cap) and the subword models under tokenizer/."""
+    folder = run.path / "tokenizer"
     write_json(run.path / "vocab.json", {
         "source": data.source_vocab.to_json(), "target": data.target_vocab.to_json(),
-        "max_length": run.config.max_length, "source_kind": data.source})
+        "max_length": data.max_length, "source_kind": data.source,
+        "tokenizer": {side: tokenizer.save(folder, side)
+                      for side, tokenizer in zip(("source", "target"), data.tokenizers)}})
 
 
 def fit_model(run, data):
     """Build, compile and fit the model; returns (model, epochs)."""
     config = run.config
     with run.strategy.scope():
-        model = build_model(config, len(data.source_vocab), len(data.target_vocab))
+        model = build_model(config, len(data.source_vocab), len(data.target_vocab), data.max_length)
         steps = -(-len(data.pairs["train"]) // config.batch_size)
         compile_model(model, config.learning_rate, decay_steps=steps * max(config.epochs, 1))
-    translator = Translator(model, data.source_vocab, data.target_vocab, config.max_length)
+    translator = Translator(model, data.source_vocab, data.target_vocab, data.max_length,
+                            tokenizers=data.tokenizers)
     subset = data.pairs["validation"][:config.bleu_samples]
     monitor = TranslationMonitor(run.path, translator, [pair[0] for pair in subset],
                                  normalise_references([pair[1] for pair in subset]))
@@ -71,16 +76,18 @@ def train(config, argv=()):
     strategy = get_strategy(config.strategy)
     data = load_data(config)  # every line checked before a run folder exists
     run = start_run(APP, config, argv, strategy=strategy)
+    data.tokenizers = tuple(tokenizer.fresh() for tokenizer in data.tokenizers)  # seeding freed their resources
     write_vocabularies(run, data)
     _, epochs = fit_model(run, data)
     best = load_best_model(run.path)
-    translator = Translator(best, data.source_vocab, data.target_vocab, config.max_length,
-                            config.beam, config.length_penalty)
+    translator = Translator(best, data.source_vocab, data.target_vocab, data.max_length,
+                            config.beam, config.length_penalty, data.tokenizers)
     test, by_length, samples = test_scores(translator, data, beam=config.beam)
     write_scalars(run.path, "test", test, step=epochs)
     return finish_run(run, test, epochs, bleu_by_source_length=by_length, samples=samples,
                       train_examples=len(data.pairs["train"]), skipped=data.skipped,
-                      dropped_long=data.dropped_long, bleu="sacrebleu corpus BLEU, 13a, detokenised lower-cased text")
+                      dropped_long=data.dropped_long, tokenizer=config.tokenizer,
+                      vocabulary_sizes=[len(data.source_vocab), len(data.target_vocab)], bleu="sacrebleu corpus BLEU, 13a, detokenised lower-cased text")
 
 
 def evaluate_arguments(parser):

@@ -44,6 +44,12 @@ def test_export_that_disagrees_fails_and_publishes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_max_difference_compares_non_ascii_text_as_utf8():
+    expected = {"s": np.array(["quatre-vingt-dix-neuf", "réveillé"])}
+    assert max_difference(expected, {"s": np.array(["quatre-vingt-dix-neuf".encode(), "réveillé".encode()])}) == 0.0
+    assert max_difference(expected, {"s": np.array([b"quatre", "reveille".encode()])}) == float("inf")
+
+
 def test_max_difference_treats_strings_exactly():
     assert max_difference({"s": np.array([b"a"])}, {"s": np.array([b"a"])}) == 0.0
     assert max_difference({"s": np.array([b"a"])}, {"s": np.array([b"b"])}) == float("inf")
