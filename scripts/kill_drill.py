@@ -3,12 +3,11 @@
     python -m scripts.kill_drill                       # every app, 5 kills each
     python -m scripts.kill_drill classifier gan --kills 3 --seed 1
 
-For each app: one uninterrupted run of a small budget (its wall time T),
-then one run started again and again with the same command, each try
-killed (SIGKILL, no clean-up) after a random delay drawn uniformly from
-(0, T): start-up, data loading, the middle of an epoch, a checkpoint being
-written, the final evaluation. After the kills, the same command runs to
-the end (a try that finishes before its kill starts the count again).
+For each app: one uninterrupted run of a small budget, then one run
+started again and again with the same command, each try killed (SIGKILL,
+no clean-up) at a random moment of a random epoch (see `kill_many`):
+the middle of an epoch, a checkpoint being written, the
+final evaluation. After the kills, the same command runs to the end.
 Prints a markdown table: the epoch each kill found backed up,
 the final metric of both runs and whether they agree within the app's
 tolerance (a restart draws another data order, so not bit-equal), and
@@ -22,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -40,7 +38,7 @@ APPS = {
                    "--epochs", "4", "--patience", "0", "--batch-size", "8"], "mean_iou", 0.15),
     "detector": (["--num-scenes", "120", "--epochs", "4", "--batch-size", "8", "--width", "4",
                   "--fpn-filters", "8", "--map-images", "8", "--score-threshold", "0.001",
-                  "--max-detections", "10", "--patience", "0"], "loss", 0.5),
+                  "--max-detections", "10", "--patience", "0"], "map50", 0.15),
     "sentiment": (["--examples", "1500", "--max-train-samples", "400", "--epochs", "3", "--units", "8",
                    "--embedding-dim", "8", "--patience", "0", "--batch-size", "32"], "accuracy", 0.15),
     "translator": (["--num-examples", "400", "--epochs", "3", "--units", "16", "--embedding-dim", "16",
@@ -49,7 +47,7 @@ APPS = {
                  "--attention-units", "8", "--turns", "2", "--utterance-length", "10",
                  "--response-length", "12", "--patience", "0", "--batch-size", "32"], "token_accuracy", 0.1),
     "gan": (["--epochs", "4", "--width", "4", "--max-train-samples", "256", "--batch-size", "32",
-             "--feature-epochs", "1", "--fid-samples", "64", "--latent-dim", "8"], "class_coverage", 0.25),
+             "--feature-epochs", "1", "--fid-samples", "64", "--latent-dim", "8"], "fid", 0.02),
     "foundations": (["--epochs", "4", "--xor-epochs", "3", "--patience", "0"], "accuracy", 0.1),
     "word2vec": (["--epochs", "3", "--dim", "32"], "analogy_accuracy", 0.25),
 }
@@ -111,36 +109,61 @@ def longest_history(run_dir):
     return max((pd.read_csv(path) for path in Path(run_dir).rglob("history.csv")), key=len)
 
 
-def kill_many(app, run_dir, kills, seconds, rng):
-    """SIGKILL tries of one run at random moments until `kills` kills landed.
+def starts(run_dir):
+    """How many processes have opened this run folder (lines of train.log)."""
+    log = Path(run_dir) / "train.log"
+    return log.read_text().count(" run folder: ") if log.exists() else 0
 
-    A try that finishes before its kill is not a kill: the run folder is
-    removed and the count starts again, so every counted kill interrupted
-    this run before it was done. Returns the backed-up epoch each kill found.
+
+def timed_run(app, run_dir):
+    """Run to the end; (metrics.json, seconds to start_run, seconds in all)."""
+    process, started, opened = start(app, run_dir), time.time(), None
+    while process.poll() is None:
+        if opened is None and starts(run_dir):
+            opened = time.time() - started
+        time.sleep(0.05)
+    if process.returncode != 0:
+        raise RuntimeError(f"{app}: exit {process.returncode}: {process.stderr.read().decode()[-3000:]}")
+    metrics = json.loads((Path(run_dir) / "metrics.json").read_text())
+    return metrics, opened or 0.0, time.time() - started
+
+
+def kill_many(app, run_dir, kills, epochs, work, rng):
+    """`kills` tries of one run, each SIGKILLed at a random moment.
+
+    The moments: `kills` epochs drawn at random (sorted) from the run's
+    `epochs`, and in each a random point: the try is killed a delay
+    uniform in (0, one epoch's share of `work`) after it has backed up the
+    epoch before (`work`: the time the uninterrupted run spent after
+    opening its run folder). A kill can so land in the middle of an epoch,
+    while a checkpoint is written, or in the final test and figures. A
+    try that finishes first ends the drill early ("done"). Returns, per
+    kill, the backed-up epoch it found.
     """
     found = []
-    for _ in range(6 * kills):
-        if len(found) == kills:
-            return found
-        delay = rng.uniform(0.0, seconds)
-        landed, process = kill_when(app, run_dir, lambda elapsed, delay=delay: elapsed >= delay)
-        if landed:
-            found.append(backed_up_epoch(run_dir))
-        elif process.returncode == 0:
-            shutil.rmtree(run_dir)
-            found = []
-        else:
+    for target in sorted(rng.randrange(epochs) for _ in range(kills)):
+        before, delay, reached = starts(run_dir), rng.uniform(0.0, work / epochs), []
+
+        def ready(elapsed, before=before, delay=delay, reached=reached, target=target):
+            if not reached and starts(run_dir) > before and backed_up_epoch(run_dir) >= target:
+                reached.append(elapsed)
+            return bool(reached) and elapsed - reached[0] >= delay
+
+        landed, process = kill_when(app, run_dir, ready)
+        if not landed and process.returncode != 0:
             raise RuntimeError(f"{app}: exit {process.returncode}: {process.stderr.read().decode()[-3000:]}")
-    raise RuntimeError(f"{app}: fewer than {kills} kills landed in {6 * kills} tries")
+        found.append(backed_up_epoch(run_dir) if landed else "done")
+        if not landed:
+            break
+    return found
 
 
 def drill(app, workdir, kills, rng):
     """One app's row of the table."""
     key, tolerance = APPS[app][1], APPS[app][2]
-    started = time.time()
-    whole = finish(app, workdir / "whole")
-    seconds = time.time() - started
-    found = kill_many(app, workdir / "killed", kills, seconds, rng)
+    whole, opened, seconds = timed_run(app, workdir / "whole")
+    epochs = len(longest_history(workdir / "whole"))
+    found = kill_many(app, workdir / "killed", kills, epochs, seconds - opened, rng)
     resumed = finish(app, workdir / "killed")
     epochs = list(longest_history(workdir / "killed")["epoch"])
     difference = abs(resumed["test"][key] - whole["test"][key])

@@ -252,7 +252,11 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
         verbose=1 if sys.stdout.isatty() else 2)
     best_weights = standard[0]
     best = best_weights.best if np.isfinite(best_weights.best) else best_value
-    done = {"epochs": (history.epoch[-1] + 1) if history.epoch else initial_epoch,
+    # A process killed after the backup of the last epoch trains no epoch when rerun:
+    # the backup, not the (empty) history, knows how far the phase got.
+    state = run.path / "backup" / phase / "state.json"
+    backed_up = read_json(state)["epoch"] if state.exists() else 0
+    done = {"epochs": max((history.epoch[-1] + 1) if history.epoch else initial_epoch, backed_up),
             "best": None if best is None else float(best),
             "weights_sha1": distribute.weights_digest(model)}
     log.info("phase %r ended after epoch %d; weights sha1 %s", phase, done["epochs"],

@@ -88,7 +88,7 @@ def class_folders(root, bad):
     folders = sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith("."))
     kept = []
     for folder in folders:
-        if not any(p.is_file() for p in folder.iterdir()):
+        if not any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir()):
             bad.report(DataError(folder, "empty class folder (no files)"))
             continue
         kept.append(folder)
@@ -106,7 +106,7 @@ def list_folder(root, bad, class_names=None):
         if folder.name not in names:
             bad.report(DataError(folder, f"unknown class {folder.name!r} (not in the training classes)"))
             continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
             if not is_image_file(path):
                 bad.report(DataError(path, f"not an image file (extension {path.suffix or 'none'!r})"))
                 continue

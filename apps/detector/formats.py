@@ -17,6 +17,7 @@ Detection from the path (`detect_format`):
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,31 +157,42 @@ def coco_image_folder(json_path):
     return json_path.parent
 
 
+def utf8_text(path):
+    """The file's text; bytes that are not UTF-8 raise DataError with their line."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
+
+
 def read_csv(csv_path, bad):
     """The flat CSV (one row per box; a row with an empty class: no objects)."""
     records = {}
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = [column.strip().lower() for column in next(reader, [])]
-        if header != CSV_COLUMNS:
-            raise DataError(csv_path, f"header must be {','.join(CSV_COLUMNS)}, got {','.join(header)}", line=1)
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            try:
-                if len(row) != len(CSV_COLUMNS):
-                    raise ValueError(f"{len(row)} fields instead of {len(CSV_COLUMNS)}")
-                filename, name = row[0].strip(), row[3].strip()
-                check_declared_size(row[1], row[2])
-                box = to_xyxy(row[4:], "corners") if name else None
-            except ValueError as error:
-                bad.report(DataError(csv_path, f"cannot read the row: {error}", line=line))
-                continue
-            image = csv_path.parent / filename
-            record = records.setdefault(filename, Record(image, csv_path, line=line))
-            if box is not None:
-                record.boxes.append(box)
-                record.names.append(name)
+    reader = csv.reader(io.StringIO(utf8_text(csv_path), newline=""))
+    header = [column.strip().lower() for column in next(reader, [])]
+    if not header:
+        raise DataError(csv_path, f"empty file (expected the header {','.join(CSV_COLUMNS)})", line=1)
+    if header != CSV_COLUMNS:
+        raise DataError(csv_path, f"header must be {','.join(CSV_COLUMNS)}, got {','.join(header)}", line=1)
+    for line, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        try:
+            if len(row) != len(CSV_COLUMNS):
+                raise ValueError(f"{len(row)} fields instead of {len(CSV_COLUMNS)}")
+            filename, name = row[0].strip(), row[3].strip()
+            check_declared_size(row[1], row[2])
+            box = to_xyxy(row[4:], "corners") if name else None
+        except ValueError as error:
+            bad.report(DataError(csv_path, f"cannot read the row: {error}", line=line))
+            continue
+        image = csv_path.parent / filename
+        record = records.setdefault(filename, Record(image, csv_path, line=line))
+        if box is not None:
+            record.boxes.append(box)
+            record.names.append(name)
     return list(records.values())
 
 

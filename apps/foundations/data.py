@@ -8,6 +8,7 @@ files (an optional header line) and names the file and line of a bad row.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -70,33 +71,43 @@ def split(x, y, config, stratify=True):
     return Split(x[train], y[train], x[validation], y[validation], x[test], y[test])
 
 
+def utf8_text(path):
+    """The file's text; bytes that are not UTF-8 raise DataError with their line."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
+
+
 def read_csv(path):
     """Read `x1,...,xn,label` rows; labels 0/1 or -1/1 become 0/1.
 
     Raises:
-        DataError: missing file, ragged or non-numeric row, other labels,
-            or fewer than two classes.
+        DataError: missing file, bytes that are not UTF-8, ragged or
+            non-numeric row, other labels, or fewer than two classes.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "no such file")
+    text = utf8_text(path)
     rows, width = [], None
-    with path.open(newline="", encoding="utf-8") as handle:
-        for line, row in enumerate(csv.reader(handle), start=1):
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            try:
-                values = [float(cell) for cell in row]
-            except ValueError:
-                if line == 1 and not rows:
-                    continue  # a header
-                raise DataError(path, f"not a number in {row!r}", line) from None
-            width = width or len(values)
-            if len(values) != width or width < 2:
-                raise DataError(path, f"expected {width} columns (features and a label), got {len(values)}", line)
-            if values[-1] not in (-1.0, 0.0, 1.0):
-                raise DataError(path, f"label must be 0/1 or -1/1, got {row[-1]!r}", line)
-            rows.append(values)
+    for line, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        try:
+            values = [float(cell) for cell in row]
+        except ValueError:
+            if line == 1 and not rows:
+                continue  # a header
+            raise DataError(path, f"not a number in {row!r}", line) from None
+        width = width or len(values)
+        if len(values) != width or width < 2:
+            raise DataError(path, f"expected {width} columns (features and a label), got {len(values)}", line)
+        if values[-1] not in (-1.0, 0.0, 1.0):
+            raise DataError(path, f"label must be 0/1 or -1/1, got {row[-1]!r}", line)
+        rows.append(values)
     table = np.asarray(rows, dtype="float32")
     if len(table) < 10 or len(np.unique(table[:, -1])) < 2:
         raise DataError(path, "needs at least 10 rows and both classes")

@@ -17,6 +17,7 @@ Formats, detected from `--data`:
 from __future__ import annotations
 
 import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,12 @@ def make_shapes(count=1500, size=32, seed=0):
 
 
 def load_npz(path):
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if not head:
+        raise DataError(path, "empty file (0 bytes)")
+    if head[:2] != b"PK":
+        raise DataError(path, "not a .npz file (not a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as arrays:
             key = next((k for k in ("x", "images") if k in arrays), None)
@@ -101,7 +108,7 @@ def load_npz(path):
                 raise DataError(path, f"no 'x' or 'images' array (found: {', '.join(arrays.files) or 'none'})")
             x = arrays[key].astype("float32")
             labels = next((arrays[k] for k in ("y", "labels") if k in arrays), None)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(path, f"unreadable .npz file: {error}") from None
     if x.ndim == 3:
         x = x[..., None]

@@ -19,6 +19,7 @@ image has a mask and every mask an image; `read_pair` reads and checks one.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,16 +76,27 @@ def parse_colour(text, path, line):
     return values
 
 
+def utf8_text(path):
+    """The file's text; bytes that are not UTF-8 raise DataError with their line."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
+
+
 def read_classes(root):
     """(class names or None, palette or None) from the folder's classes file."""
     path = next((Path(root) / name for name in CLASS_FILES if (Path(root) / name).is_file()), None)
     if path is None:
         return None, None
+    text = utf8_text(path)
     if path.suffix == ".txt":
-        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()], None
+        return [line.strip() for line in text.splitlines() if line.strip()], None
     if path.suffix == ".json":
         try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
+            entries = json.loads(text)
         except ValueError as error:
             raise DataError(path, f"not JSON: {error}") from None
         if isinstance(entries, dict):
@@ -92,8 +104,7 @@ def read_classes(root):
         rows = [(e, None) if isinstance(e, str) else (e.get("name"), e.get("color", e.get("colour")))
                 for e in entries]
     else:
-        with path.open(encoding="utf-8", newline="") as handle:
-            table = list(csv.reader(handle))
+        table = list(csv.reader(io.StringIO(text, newline="")))
         header = [h.strip().lower() for h in table[0]] if table else []
         if "name" not in header:
             raise DataError(path, "expected a header with a 'name' column", 1)

@@ -13,7 +13,13 @@ kills each app 5 times at random moments. The classifier runs in
 
 import pytest
 
-from scripts.kill_drill import APPS, backed_up_epoch, finish, kill_after_first_epoch, longest_history
+from scripts.kill_drill import (
+    APPS,
+    backed_up_epoch,
+    finish,
+    kill_after_first_epoch,
+    longest_history,
+)
 
 
 @pytest.mark.parametrize("app", [pytest.param(app, marks=pytest.mark.slow) if app != "classifier" else app

@@ -46,8 +46,8 @@ def test_export_that_disagrees_fails_and_publishes_nothing(tmp_path):
 
 def test_max_difference_compares_non_ascii_text_as_utf8():
     expected = {"s": np.array(["quatre-vingt-dix-neuf", "réveillé"])}
-    assert max_difference(expected, {"s": np.array(["quatre-vingt-dix-neuf".encode(), "réveillé".encode()])}) == 0.0
-    assert max_difference(expected, {"s": np.array([b"quatre", "reveille".encode()])}) == float("inf")
+    assert max_difference(expected, {"s": np.array([b"quatre-vingt-dix-neuf", "réveillé".encode()])}) == 0.0
+    assert max_difference(expected, {"s": np.array([b"quatre", b"reveille"])}) == float("inf")
 
 
 def test_max_difference_treats_strings_exactly():

@@ -60,6 +60,26 @@ def test_finished_phase_is_skipped_with_its_weights(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+class KilledAtTrainEnd(keras.callbacks.Callback):
+    """Stands for a SIGKILL after the last epoch's backup, before the phase marker."""
+
+    def on_train_end(self, logs=None):
+        raise RuntimeError("killed")
+
+
+def test_rerun_after_the_last_epochs_backup_reports_every_epoch(tmp_path):
+    config = TrainConfig(run_dir=str(tmp_path / "run"), patience=0)
+    run = start_run("demo", config)
+    train, validation = tiny_data()
+    with pytest.raises(RuntimeError, match="killed"):
+        fit_phase(run, tiny_model(), train, validation, phase="head", epochs=2, callbacks=[KilledAtTrainEnd()])
+    assert not (run.path / "backup" / "head.done.json").exists()
+    result = fit_phase(run, tiny_model(), train, validation, phase="head", epochs=2)  # trains no epoch
+    assert result["epochs"] == 2
+    assert json.loads((run.path / "backup" / "head.done.json").read_text())["epochs"] == 2
+    assert pd.read_csv(run.path / "history.csv")["epoch"].tolist() == [1, 2]
+
+
 def test_resuming_with_other_options_is_refused(tmp_path):
     config = TrainConfig(run_dir=str(tmp_path / "run"))
     start_run("demo", config)

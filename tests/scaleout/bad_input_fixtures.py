@@ -1,0 +1,323 @@
+"""Writers of the bad data sets of the bad-input table.
+
+Each `make(tmp)` writes a small data set with exactly one bad input under
+`tmp` and returns (the `--data` value, the text the message must name,
+words the message must contain). The image and table writers are shared
+by several apps; the per-app rows are in `bad_inputs.py`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+from shared.idx import write_idx
+from tests.detector.fixtures import write_coco, write_csv, write_voc
+from tests.helpers import write_class_folder, write_png
+from tests.segmenter.fixtures import write_pairs
+
+LATIN1 = "café au lait".encode("latin-1")  # the byte 0xe9 is not UTF-8
+
+
+def png_bytes(size=16, seed=0):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    pixels = np.random.default_rng(seed).integers(0, 255, (size, size, 3), dtype="uint8")
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def corrupt_png():
+    """A PNG whose header is fine and whose pixel data is scrambled."""
+    data = bytearray(png_bytes())
+    start = data.index(b"IDAT") + 8
+    data[start:start + 40] = bytes(range(40))
+    return bytes(data)
+
+
+def truncated_jpeg():
+    from tests.helpers import jpeg_bytes
+
+    whole = jpeg_bytes(np.random.default_rng(0).integers(0, 255, (64, 64, 3)))
+    return whole[: len(whole) // 2]
+
+
+BAD_IMAGES = {  # kind: (file name, bytes, words of the message)
+    "corrupt": ("broken.png", corrupt_png, "unreadable image"),
+    "truncated": ("cut.jpg", truncated_jpeg, "unreadable image"),
+    "zero-byte": ("empty.png", lambda: b"", "empty file (0 bytes)"),
+    "wrong-type": ("notes.png", lambda: b"just some text\n", "not an image"),
+    "wrong-extension": ("notes.txt", lambda: b"just some text\n", "not an image file"),
+}
+
+
+def image_folder(kind, per_class=12):
+    """Two class folders of good images and one bad file (BAD_IMAGES[kind])."""
+    def make(tmp):
+        root = write_class_folder(tmp / "images", per_class=per_class)
+        name, content, words = BAD_IMAGES[kind]
+        (root / "disk" / name).write_bytes(content())
+        return root, f"disk/{name}", words
+    return make
+
+
+def empty_class_folder(tmp):
+    root = write_class_folder(tmp / "images", per_class=12)
+    (root / "circle").mkdir()
+    (root / "circle" / ".DS_Store").write_bytes(b"\0")  # hidden files are ignored
+    return root, "images/circle", "empty class folder"
+
+
+def unknown_class(tmp):
+    """train/ and val/ class folders; val/ has a class train/ lacks."""
+    root = tmp / "images"
+    write_class_folder(root / "train", per_class=12)
+    write_class_folder(root / "val", per_class=3)
+    (root / "val" / "circle").mkdir()
+    (root / "val" / "circle" / "c.png").write_bytes(png_bytes())
+    return root, "val/circle", "unknown class 'circle'"
+
+
+def empty_folder(tmp):
+    (tmp / "nothing").mkdir()
+    return tmp / "nothing", "nothing", ""
+
+
+def file_of(name, content, named=None, words=""):
+    """One file of the given bytes (named: the text the message names)."""
+    def make(tmp):
+        path = tmp / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return path, named or name, words
+    return make
+
+
+def folder_of(files, named, words):
+    """A folder of {relative name: bytes or str}."""
+    def make(tmp):
+        root = tmp / "data"
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return root, named, words
+    return make
+
+
+# MNIST IDX ------------------------------------------------------------------
+
+def idx_set(case):
+    """train-images-idx3-ubyte + train-labels-idx1-ubyte with one fault."""
+    def make(tmp):
+        root = tmp / "mnist"
+        root.mkdir()
+        rng = np.random.default_rng(0)
+        images = write_idx(root / "train-images-idx3-ubyte", rng.integers(0, 255, (40, 8, 8)))
+        labels = write_idx(root / "train-labels-idx1-ubyte", np.arange(40) % 4)
+        if case == "truncated":
+            images.write_bytes(images.read_bytes()[:-100])
+            return root, images.name, "truncated IDX file"
+        if case == "missing pair":
+            labels.unlink()
+            return root, images.name, "no matching labels file"
+        if case == "wrong size":
+            write_idx(labels, np.arange(39) % 4)
+            return root, labels.name, "39 labels for 40 images"
+        images.write_bytes(b"not an IDX file at all\n")
+        return root, images.name, "bad magic number"
+    return make
+
+
+# segmentation pairs ---------------------------------------------------------
+
+def segmenter_pairs(case):
+    """images/ + masks/ (10 pairs, classes.txt) with one fault."""
+    def make(tmp):
+        root = write_pairs(tmp / "pairs", count=10, classes_file="names")
+        mask, image = root / "masks" / "img03.png", root / "images" / "img03.png"
+        if case == "wrong size":
+            write_png(mask, np.zeros((10, 10), "uint8"))
+            return root, "masks/img03.png", "mask is 10x10"
+        if case == "out of range":
+            write_png(mask, np.full((20, 24), 200, "uint8"))
+            return root, "masks/img03.png", "outside the class set"
+        if case == "no mask":
+            (root / "masks" / "img05.png").unlink()
+            return root, "images/img05.png", "no mask"
+        if case == "no image":
+            (root / "images" / "img05.png").unlink()
+            return root, "masks/img05.png", "no image"
+        if case == "colour mask":
+            write_png(mask, np.stack([np.zeros((20, 24)), np.full((20, 24), 90), np.zeros((20, 24))], -1))
+            return root, "masks/img03.png", "colour mask but no palette"
+        target, content, words = {
+            "zero-byte mask": (mask, b"", "empty file (0 bytes)"),
+            "corrupt image": (image, corrupt_png(), "unreadable image"),
+            "truncated image": (image, image.read_bytes()[:60], "unreadable image"),
+            "text mask": (mask, b"just some text\n", "not an image"),
+        }[case]
+        target.write_bytes(content)
+        return root, f"{target.parent.name}/{target.name}", words
+    return make
+
+
+def segmenter_classes(name, content, words):
+    """Good pairs, and a bad classes file."""
+    def make(tmp):
+        root = write_pairs(tmp / "pairs", count=10)
+        (root / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+        return root, name, words
+    return make
+
+
+def segmenter_empty(tmp):
+    root = tmp / "pairs"
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    return root, "pairs", "no image/mask pairs"
+
+
+# detection annotations ------------------------------------------------------
+
+def detector_csv(case):
+    """labels.csv beside 6 generated scenes, with one fault."""
+    def make(tmp):
+        csv_path, _, _ = write_csv(tmp / "boxes", count=6)
+        lines = csv_path.read_text().splitlines()
+        fields = lines[1].split(",")
+        image = csv_path.parent / fields[0]
+        named = "labels.csv:2"
+        if case in ("truncated", "zero-byte", "wrong-type", "corrupt"):
+            content = {"truncated": image.read_bytes()[:200], "zero-byte": b"",
+                       "wrong-type": b"just some text\n", "corrupt": corrupt_png()}[case]
+            image.write_bytes(content)
+            return csv_path, fields[0], {"zero-byte": "empty file", "wrong-type": "not an image"}.get(
+                case, "unreadable image")
+        edits = {
+            "missing image": (lambda f: ["nope.jpg", *f[1:]], "not found"),
+            "outside": (lambda f: [*f[:4], "10", "10", "60", "20"], "lies outside the 48x48 image"),
+            "zero size": (lambda f: [*f[:4], "10", "10", "10", "20"], "zero or negative size"),
+            "unknown class": (lambda f: [*f[:3], "zebra", *f[4:]], "unknown class name(s) zebra"),
+            "not a number": (lambda f: [*f[:4], "three", *f[5:]], "could not convert string to float"),
+            "missing column": (lambda f: f[:7], "7 fields instead of 8"),
+        }
+        edit, words = edits[case]
+        lines[1] = ",".join(edit(fields))
+        csv_path.write_text("\n".join(lines) + "\n")
+        return csv_path, named, words
+    return make
+
+
+def detector_csv_file(content, words):
+    """labels.csv (whole file replaced) beside 6 generated scenes."""
+    def make(tmp):
+        csv_path, _, _ = write_csv(tmp / "boxes", count=6)
+        text = csv_path.read_bytes()
+        csv_path.write_bytes(content(text))
+        return csv_path, "labels.csv", words
+    return make
+
+
+def detector_coco(case):
+    def make(tmp):
+        path, _, _ = write_coco(tmp / "coco", count=6)
+        if case == "malformed":
+            path.write_text(path.read_text()[:-30])
+            return path.parent.parent, "instances_train.json", "not a COCO instances file"
+        document = json.loads(path.read_text())
+        document["annotations"][1]["category_id"] = 99
+        path.write_text(json.dumps(document))
+        return path.parent.parent, "instances_train.json", "annotation 2 (id 2): unknown 99"
+    return make
+
+
+def detector_voc(case):
+    def make(tmp):
+        root, _, _ = write_voc(tmp / "voc", count=6)
+        xml = root / "Annotations" / "img02.xml"
+        text = xml.read_text()
+        if case == "malformed":
+            xml.write_text(text[:-20])
+            return root, "Annotations/img02.xml", "not valid XML"
+        xml.write_text(text.replace("<xmax>", "<xmax>x", 1))
+        return root, "Annotations/img02.xml", "a box coordinate is missing or not a number"
+    return make
+
+
+# text tables ----------------------------------------------------------------
+
+SST = "sentence\tlabel\n" + "".join(f"{['a good', 'a bad'][i % 2]} movie number {i}\t{i % 2}\n" for i in range(40))
+PAIRS = "".join(f"number {i}\tnombre {i}\n" for i in range(60))
+
+
+def parallel(source_lines, target_lines, named, words):
+    """Two aligned files a.en, a.fr; --data is 'a.en,a.fr'."""
+    def make(tmp):
+        (tmp / "a.en").write_bytes(source_lines)
+        (tmp / "a.fr").write_bytes(target_lines)
+        return f"{tmp / 'a.en'},{tmp / 'a.fr'}", named, words
+    return make
+
+
+def numbered(template, count, start=0):
+    return "".join(template.format(i=i) for i in range(start, start + count)).encode()
+
+
+def review_folder(tmp):
+    """aclImdb train/pos, train/neg with one review of Latin-1 bytes."""
+    root = tmp / "aclImdb"
+    for label, word in (("pos", "good"), ("neg", "bad")):
+        folder = root / "train" / label
+        folder.mkdir(parents=True)
+        for index in range(20):
+            (folder / f"{index}_7.txt").write_text(f"a {word} film, number {index}")
+    (root / "train" / "neg" / "9_1.txt").write_bytes(b"a bad film,\n" + LATIN1)
+    return root, "train/neg/9_1.txt:2", "not valid utf-8"
+
+
+# dialogues --------------------------------------------------------------------
+
+def dialogues_jsonl(count=40):
+    lines = [json.dumps({"turns": [f"hello number {i}", f"hi there {i}", f"how is item {i % 5}?",
+                                   f"item {i % 5} is fine"]}) for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+def chat_folder(name, content, named, words):
+    """A folder of good dialogues (good.jsonl) and one bad file."""
+    return folder_of({"good.jsonl": dialogues_jsonl(), name: content}, named, words)
+
+
+def chat_line(line, named, words):
+    """good dialogues with one bad line (line 41) in the same JSON lines file."""
+    return file_of("d.jsonl", dialogues_jsonl() + line + "\n", named, words)
+
+
+# GAN npz ----------------------------------------------------------------------
+
+def truncated_npz(tmp):
+    path = tmp / "images.npz"
+    np.savez(path, x=np.zeros((30, 8, 8)))
+    path.write_bytes(path.read_bytes()[:400])
+    return path, "images.npz", "unreadable .npz file"
+
+
+def npz_file(words, **arrays):
+    def make(tmp):
+        path = tmp / "images.npz"
+        np.savez(path, **arrays)
+        return path, "images.npz", words
+    return make
+
+
+def with_side_file(make_data, name, content, named, words):
+    """Good data from `make_data`, and a bad side file `tmp/name` (an option's file)."""
+    def make(tmp):
+        data, _, _ = make_data(tmp)
+        (tmp / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+        return data, named, words
+    return make
