@@ -45,6 +45,16 @@ class BadInputs:
         return self.count
 
 
+def utf8_text(path):
+    """The file's text; bytes that are not UTF-8 raise DataError with their line."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
+
+
 def is_image_file(path):
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.data import utf8_text
 from shared.errors import DataError, UsageError
 
 CSV_COLUMNS = ["filename", "width", "height", "class", "xmin", "ymin", "xmax", "ymax"]
@@ -155,16 +156,6 @@ def coco_image_folder(json_path):
         if folder.is_dir():
             return folder
     return json_path.parent
-
-
-def utf8_text(path):
-    """The file's text; bytes that are not UTF-8 raise DataError with their line."""
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
 
 
 def read_csv(csv_path, bad):

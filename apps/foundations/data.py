@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.data import Splits as Split
-from shared.data import split_indices
+from shared.data import split_indices, utf8_text
 from shared.errors import DataError
 
 GATES = {
@@ -69,16 +69,6 @@ def split(x, y, config, stratify=True):
     train, validation, test = split_indices(labels, (config.validation_fraction, config.test_fraction),
                                             config.seed)
     return Split(x[train], y[train], x[validation], y[validation], x[test], y[test])
-
-
-def utf8_text(path):
-    """The file's text; bytes that are not UTF-8 raise DataError with their line."""
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
 
 
 def read_csv(path):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.data import is_image_file, read_image
+from shared.data import is_image_file, read_image, utf8_text
 from shared.errors import DataError, UsageError
 
 CAMVID_CLASSES = ["sky", "building", "pole", "road", "pavement", "tree", "sign_symbol", "fence",
@@ -74,16 +74,6 @@ def parse_colour(text, path, line):
     if len(values) != 3 or not all(0 <= v <= 255 for v in values):
         raise DataError(path, f"bad colour {text!r} (expected #rrggbb or r g b)", line)
     return values
-
-
-def utf8_text(path):
-    """The file's text; bytes that are not UTF-8 raise DataError with their line."""
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
 
 
 def read_classes(root):
