@@ -90,6 +90,7 @@ def test_fcn_trains_and_is_a_network_without_skips(tmp_path):
     assert "mean_iou" in metrics["test"]
 
 
+@pytest.mark.slow  # 45 s; the classifier-backbone test below covers the encoder path in make test
 def test_backbone_unet_freezes_then_fine_tunes(tmp_path):
     argv = ["train", "--run-dir", str(tmp_path / "bb"), *TINY, "--backbone", "mobilenetv2", "--epochs", "1",
             "--fine-tune-epochs", "1", "--depth", "3"]
