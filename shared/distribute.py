@@ -169,3 +169,39 @@ def predict(model, inputs, batch_size=256):
         outputs = model(batch, training=False)
         parts.append(keras.tree.map_structure(keras.ops.convert_to_numpy, outputs))
     return keras.tree.map_structure(lambda *pieces: np.concatenate(pieces), *parts)
+
+
+class RepeatedPredict:
+    """Predictions of the same inputs, asked for again and again (epoch images).
+
+    One traced forward pass (`model(x, training=False)` in a `tf.function`),
+    batch by batch, instead of `model.predict`, whose set-up per call costs
+    more than the forward pass on a few hundred small images (0.15 s against
+    0.05 s per epoch for the default classifier). Computed by this process
+    alone, as `predict`.
+
+    Args:
+        inputs: an array or a structure of arrays.
+        batch_size: images per forward pass.
+    """
+
+    def __init__(self, inputs, batch_size=256):
+        import keras
+
+        self.inputs = inputs
+        self.batch_size = batch_size
+        self.count = len(keras.tree.flatten(inputs)[0])
+        self._model = self._forward = None
+
+    def __call__(self, model):
+        import keras
+        import tensorflow as tf
+
+        if model is not self._model:
+            self._model = model
+            self._forward = tf.function(lambda batch: model(batch, training=False))
+        parts = []
+        for start in range(0, self.count, self.batch_size):
+            batch = keras.tree.map_structure(lambda a, s=start: a[s:s + self.batch_size], self.inputs)
+            parts.append(keras.tree.map_structure(keras.ops.convert_to_numpy, self._forward(batch)))
+        return keras.tree.map_structure(lambda *pieces: np.concatenate(pieces), *parts)

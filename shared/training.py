@@ -8,7 +8,7 @@ example frozen backbone, then fine-tuning) whose epochs continue one count.
 `finish_run` writes `metrics.json`.
 
 Resume: rerunning the same command into the same run folder continues. A
-finished phase leaves `backup/<phase>.weights.h5` and a marker and is
+finished phase leaves `backup/<phase>.state.npz` and a marker and is
 skipped; an interrupted phase resumes from its backup at the last completed
 epoch. Every checkpoint file is written under a temporary name and renamed,
 so a kill at any moment leaves the previous complete file.
@@ -31,7 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from shared import distribute
-from shared.callbacks.checkpoints import AtomicBackupAndRestore, BestWeights, saved_best_value
+from shared.callbacks.checkpoints import (
+    AtomicBackupAndRestore,
+    BestWeights,
+    load_state,
+    replace_atomically,
+    save_state,
+    saved_best_value,
+)
 from shared.callbacks.history import HistoryCSV
 from shared.errors import UsageError
 from shared.logfile import attach_log_file, detach_log_file
@@ -234,9 +241,12 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
         `best` (the best monitored value so far).
     """
     marker = run.path / "backup" / f"{phase}.done.json"
-    weights = run.path / "backup" / f"{phase}.weights.h5"
+    weights = run.path / "backup" / f"{phase}.state.npz"
     if marker.exists():
-        model.load_weights(weights)
+        if weights.exists():
+            load_state(model, weights)
+        else:  # a Keras weights file, left by an earlier version
+            model.load_weights(weights.with_name(f"{phase}.weights.h5"))
         log.info("phase %r finished in an earlier process: weights restored", phase)
         return read_json(marker)
     if epochs <= initial_epoch:
@@ -262,7 +272,7 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
     log.info("phase %r ended after epoch %d; weights sha1 %s", phase, done["epochs"],
              done["weights_sha1"])
     write_best_model(run, model, best_weights)
-    model.save_weights(weights)
+    replace_atomically(lambda tmp: save_state(model, tmp, optimizers=False), weights)
     write_json(marker, done)
     shutil.rmtree(run.path / "backup" / phase, ignore_errors=True)
     return done

@@ -14,7 +14,7 @@ from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
 from shared.cli import add_export_arguments, add_run_argument
 from shared.data import make_dataset
-from shared.distribute import predict
+from shared.distribute import RepeatedPredict, predict
 from shared.finetune import freeze, unfreeze_top
 from shared.training import (
     Run,
@@ -36,9 +36,10 @@ CONFUSION_SAMPLES = 512
 def epoch_images(x_val, y_val, class_names):
     """make_images(model, epoch) for ImageLogger: confusion matrix and grid."""
     x_fixed, y_fixed = x_val[:CONFUSION_SAMPLES], y_val[:CONFUSION_SAMPLES]
+    predict_fixed = RepeatedPredict(x_fixed, batch_size=64)
 
     def make_images(model, epoch):
-        probabilities = predict(model, x_fixed)
+        probabilities = predict_fixed(model)
         return {
             "confusion_matrix": figures.confusion_matrix_image(
                 y_fixed, probabilities.argmax(axis=1), class_names),

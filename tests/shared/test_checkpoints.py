@@ -9,7 +9,9 @@ import pytest
 from shared.callbacks.checkpoints import (
     AtomicBackupAndRestore,
     BestWeights,
+    load_state,
     replace_atomically,
+    save_state,
     saved_best_value,
 )
 
@@ -40,8 +42,8 @@ def test_backup_resumes_at_the_last_saved_epoch_with_its_weights(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, Y, epochs=5, verbose=0, callbacks=[backup, StopAfter(2)])
     state = json.loads((tmp_path / "b" / "state.json").read_text())
-    assert state == {"epoch": 2, "weights": "epoch-2.weights.h5"}
-    assert [p.name for p in (tmp_path / "b").glob("*.h5")] == ["epoch-2.weights.h5"]
+    assert state == {"epoch": 2, "weights": "epoch-2.state.npz"}
+    assert [p.name for p in (tmp_path / "b").glob("*.npz")] == ["epoch-2.state.npz"]
     saved = [w.copy() for w in model.get_weights()]
     resumed = small_model()
     history = resumed.fit(X, Y, epochs=2, verbose=0,
@@ -55,7 +57,7 @@ def test_a_half_written_file_is_never_read(tmp_path):
     model = small_model()
     model.fit(X, Y, epochs=1, verbose=0, callbacks=[AtomicBackupAndRestore(tmp_path / "b")])
     # A kill while writing epoch 2 leaves only a partial file beside the good one.
-    (tmp_path / "b" / ".epoch-2.partial.weights.h5").write_bytes(b"\x89HDF half")
+    (tmp_path / "b" / ".epoch-2.partial.state.npz").write_bytes(b"PK\x03\x04 half")
     resumed = small_model()
     history = resumed.fit(X, Y, epochs=3, verbose=0,
                           callbacks=[AtomicBackupAndRestore(tmp_path / "b")])
@@ -103,3 +105,53 @@ def test_best_weights_threshold_and_restored_weights(tmp_path):
         np.testing.assert_array_equal(a, b)  # the model keeps its own weights
     stored = keras.saving.load_model(tmp_path / "m.keras").get_weights()
     assert any(not np.array_equal(a, b) for a, b in zip(current, stored))
+
+
+def test_state_holds_optimizer_slots_and_seed_state_and_loads_into_a_fresh_model(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.GaussianNoise(0.1, seed=1),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X, Y, epochs=2, verbose=0)
+    save_state(model, tmp_path / "s.npz")
+    fresh = keras.Sequential([keras.Input((3,)), keras.layers.GaussianNoise(0.1, seed=1),
+                              keras.layers.Dense(1)])
+    fresh.compile(optimizer="adam", loss="mse")
+    assert not fresh.optimizer.built
+    load_state(fresh, tmp_path / "s.npz")  # builds the optimizer to take its slots
+    for mine, theirs in [(model.variables, fresh.variables),
+                         (model.optimizer.variables, fresh.optimizer.variables)]:
+        assert len(mine) == len(theirs)
+        for a, b in zip(mine, theirs):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+    assert int(fresh.optimizer.iterations) == 2  # one batch per epoch
+    seeds = [v for v in fresh.variables if "seed" in v.path]
+    assert seeds and not np.array_equal(keras.ops.convert_to_numpy(seeds[0]), [1, 0])  # advanced
+
+
+def test_state_of_another_model_is_refused_with_the_file_name(tmp_path):
+    save_state(small_model(), tmp_path / "s.npz")
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"s\.npz: saved for another model"):
+        load_state(other, tmp_path / "s.npz")
+
+
+def test_a_model_with_two_optimizers_saves_both():
+    class TwoOptimizers(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = keras.layers.Dense(1), keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.a(x) + self.b(x)
+
+    model = TwoOptimizers()
+    model(X)
+    model.compile(loss="mse")
+    model.first, model.second = keras.optimizers.Adam(), keras.optimizers.SGD(momentum=0.9)
+    model.first.build(model.a.trainable_variables)
+    model.second.build(model.b.trainable_variables)
+    from shared.callbacks.checkpoints import optimizers_of, state_sections
+
+    assert model.first in optimizers_of(model) and model.second in optimizers_of(model)
+    sizes = [len(variables) for _, variables in state_sections(model)]
+    assert sum(sizes) == len(model.variables) + sum(len(o.variables) for o in optimizers_of(model))

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from shared.distribute import predict
+from shared.distribute import RepeatedPredict, predict
 
 
 def two_headed_model():
@@ -21,3 +21,17 @@ def test_predict_returns_every_row_in_order_for_structured_outputs():
     assert set(outputs) == {"a", "b"} and outputs["a"].shape == (37, 2)
     np.testing.assert_allclose(outputs["a"], keras.ops.convert_to_numpy(expected["a"]), atol=1e-6)
     np.testing.assert_allclose(outputs["b"], keras.ops.convert_to_numpy(expected["b"]), atol=1e-6)
+
+
+def test_repeated_predict_follows_the_weights_and_the_model_it_is_given():
+    keras.utils.set_random_seed(0)
+    model = two_headed_model()
+    x = np.random.default_rng(1).normal(size=(37, 3)).astype("float32")
+    repeated = RepeatedPredict(x, batch_size=16)
+    first = repeated(model)
+    np.testing.assert_allclose(first["a"], predict(model, x)["a"], atol=1e-6)
+    model.set_weights([w * 2.0 for w in model.get_weights()])  # a training step's change is seen
+    np.testing.assert_allclose(repeated(model)["b"], predict(model, x)["b"], atol=1e-5)
+    assert not np.allclose(repeated(model)["b"], first["b"])
+    other = two_headed_model()
+    np.testing.assert_allclose(repeated(other)["a"], predict(other, x)["a"], atol=1e-6)
