@@ -74,20 +74,22 @@ def make_generator(model, config, images=None, num_classes=0):
     return Generator(model, "autoencoder", code_mean=mean, code_cov=cov)
 
 
-def grid(images, columns=8):
-    """Tile images [0, 255] into one uint8 RGB picture, enlarged to >= GRID_TILE pixels."""
+def grid(images, columns=8, gap=4):
+    """Tile images [0, 255] into one uint8 RGB picture, enlarged to >= GRID_TILE
+    pixels, with `gap` grey pixels between tiles."""
     images = np.clip(np.asarray(images), 0, 255).astype("uint8")
     if images.shape[-1] == 1:
         images = np.repeat(images, 3, axis=-1)
     count, height, width, _ = images.shape
     scale = max(1, GRID_TILE // height)
     images = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    tile_h, tile_w = height * scale + gap, width * scale + gap
     rows = -(-count // columns)
-    canvas = np.zeros((rows * height * scale, columns * width * scale, 3), "uint8")
+    canvas = np.full((rows * tile_h - gap, min(count, columns) * tile_w - gap, 3), 128, "uint8")
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
-        canvas[row * height * scale:(row + 1) * height * scale,
-               column * width * scale:(column + 1) * width * scale] = image
+        canvas[row * tile_h:row * tile_h + height * scale,
+               column * tile_w:column * tile_w + width * scale] = image
     return canvas
 
 

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from apps.gan import autoencoder as ae
+from apps.gan.config import default_epochs
 from apps.gan.data import load_data
 from apps.gan.inference import (
     code_statistics,
@@ -96,7 +97,9 @@ def fit(run, data, scorer):
     classes = len(data.class_names)
     if config.model == "dcgan":
         with run.strategy.scope():
-            model = build_dcgan(config, data.image_shape, classes)
+            model = build_dcgan(config, data.image_shape, classes,
+                                jit_compile=run.strategy.num_replicas_in_sync == 1,
+                                steps=-(-len(data.x_train) // config.batch_size) * config.epochs)
         train = make_dataset(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
         validation, monitor = None, "fid"
     else:
@@ -133,6 +136,8 @@ def train(config, argv=()):
     """`train`: fit, score the samples on the test split, write the run folder."""
     strategy = get_strategy(config.strategy)
     data = load_data(config)  # every file checked before a run folder exists
+    if config.epochs is None:  # the default budget: a number of steps (resolved alike on resume)
+        config.epochs = default_epochs(config, len(data.x_train))
     run = start_run(APP, config, argv, strategy=strategy)
     write_json(run.path / "data.json", {
         "class_names": data.class_names, "image_shape": list(data.image_shape),

@@ -83,3 +83,50 @@ def test_variational_autoencoder_adds_its_kl_loss_and_round_trips(tmp_path):
     model.save(tmp_path / "vae.keras")
     loaded = keras.saving.load_model(tmp_path / "vae.keras", safe_mode=True)
     np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-5)
+
+
+def test_minibatch_std_adds_the_batch_spread_as_a_feature_map_and_round_trips(tmp_path):
+    from apps.gan.model import MinibatchStdDev
+
+    layer = MinibatchStdDev()
+    varied = np.random.default_rng(0).normal(size=(8, 4, 4, 3)).astype("float32")
+    out = keras.ops.convert_to_numpy(layer(varied))
+    assert out.shape == (8, 4, 4, 4)
+    np.testing.assert_allclose(out[..., :3], varied)
+    np.testing.assert_allclose(out[..., 3], varied.std(axis=0).mean(), rtol=1e-4)
+    same = keras.ops.convert_to_numpy(layer(np.repeat(varied[:1], 8, axis=0)))
+    assert np.abs(same[..., 3]).max() < 1e-3  # a batch of copies has no spread
+    assert MinibatchStdDev.from_config(layer.get_config()).get_config() == layer.get_config()
+    model = build_discriminator((8, 8, 1), width=4, minibatch_std=True)
+    model.save(tmp_path / "d.keras")
+    loaded = keras.saving.load_model(tmp_path / "d.keras", safe_mode=True)
+    x = np.random.default_rng(1).uniform(-1, 1, (5, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(loaded(x), model(x), atol=1e-6)
+
+
+def test_the_default_budget_is_a_number_of_steps():
+    from apps.gan.config import DEFAULT_STEPS, default_epochs
+
+    assert default_epochs(GanConfig(), 1437) == round(DEFAULT_STEPS / 23)  # the digits: 23 steps an epoch
+    assert default_epochs(GanConfig(), 8000) == round(DEFAULT_STEPS / 125)  # MNIST's training split
+    assert default_epochs(GanConfig(batch_size=8), 10) == DEFAULT_STEPS // 2
+    assert default_epochs(GanConfig(model="autoencoder"), 1437) == 60
+    assert GanConfig(epochs=7).epochs == 7
+    with pytest.raises(ValueError, match="epochs"):
+        GanConfig(epochs=-1)
+
+
+def test_options_reach_the_built_networks():
+    from apps.gan.model import build_dcgan
+
+    gan = build_dcgan(GanConfig(width=4, lr_decay=True, minibatch_std=True, upsampling="resize",
+                                diff_augment="translation"), (16, 16, 1), 10, jit_compile=False, steps=50)
+    schedule = gan.g_optimizer._learning_rate
+    assert isinstance(schedule, keras.optimizers.schedules.PolynomialDecay)
+    assert float(schedule(50)) == 0.0 and float(schedule(0)) == pytest.approx(2e-4)
+    assert gan.discriminator.get_layer("minibatch_std") is not None and gan.augment == "translation"
+    layers = [type(layer).__name__ for layer in gan.generator.layers]
+    assert "UpSampling2D" in layers and "Conv2DTranspose" not in layers
+    plain = build_dcgan(GanConfig(width=4, upsampling="transposed"), (16, 16, 1), 10, jit_compile=False)
+    assert "Conv2DTranspose" in [type(layer).__name__ for layer in plain.generator.layers]
+    assert not isinstance(plain.g_optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)

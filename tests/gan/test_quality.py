@@ -40,3 +40,14 @@ def test_class_coverage_is_normalised_entropy():
     assert np.isclose(class_coverage(uniform), 1.0)
     assert class_coverage(single) == 0.0
     assert np.isclose(class_coverage(half), 0.5)
+
+
+def test_grid_tiles_images_in_order_with_grey_gaps():
+    from apps.gan.inference import grid
+
+    images = np.stack([np.full((16, 16, 1), 20.0 * i) for i in range(10)])
+    canvas = grid(images, columns=4, gap=4)
+    assert canvas.shape == (3 * 68 - 4, 4 * 68 - 4, 3) and canvas.dtype == np.uint8
+    assert (canvas[64:68] == 128).all() and (canvas[:, 64:68] == 128).all()  # the gaps
+    assert canvas[68 + 10, 68 + 10, 0] == 20 * 5  # row 1, column 1: the sixth image
+    assert (canvas[136:, 136:] == 128).all()  # no eleventh or twelfth image
