@@ -45,7 +45,8 @@ class TrainConfig:
     mixed_precision: bool = option(False, "mixed_float16 compute (GPUs; slower on CPUs)")
 
     def __post_init__(self):
-        check_positive(self, "epochs", allow_zero=True)
+        if self.epochs is not None:  # None: an app's own default budget (the GAN's)
+            check_positive(self, "epochs", allow_zero=True)
         check_positive(self, "batch_size")
         check_positive(self, "learning_rate")
         check_positive(self, "patience", allow_zero=True)
