@@ -139,13 +139,21 @@ class Word2Vec(keras.Model):
         return variable.value.sparse_read(ids)
 
     def hidden(self, batch):
-        """(hidden vectors (B, D), CBOW context ids (-1: empty) or None) of a batch."""
+        """(hidden vectors (B, D), CBOW's present context slots or None) of a batch.
+
+        CBOW reads only the rows of the slots that hold a word (a dynamic
+        window leaves about 40% of the 2 x window slots empty): the present
+        slots are {"example": (n,), "ids": (n,)}, in example order.
+        """
         if self.architecture == "skipgram":
             return self.rows(self.vectors, batch["context"]), None
         contexts = batch["context"]
-        present = tf.cast(contexts >= 0, tf.float32)
-        summed = tf.einsum("bw,bwd->bd", present, self.rows(self.vectors, tf.maximum(contexts, 0)))
-        return summed / tf.maximum(tf.reduce_sum(present, axis=1, keepdims=True), 1.0), contexts
+        where = tf.where(contexts >= 0)  # (n, 2): example, slot; row-major, so examples ascend
+        present = {"example": tf.cast(where[:, 0], tf.int32), "ids": tf.gather_nd(contexts, where)}
+        size = tf.shape(contexts)[0]
+        summed = tf.math.unsorted_segment_sum(self.rows(self.vectors, present["ids"]), present["example"], size)
+        count = tf.math.unsorted_segment_sum(tf.ones_like(present["ids"], tf.float32), present["example"], size)
+        return summed / tf.maximum(count, 1.0)[:, None], present
 
     def sample_noise(self, groups):
         """(groups, negatives) word ids drawn from the unigram^0.75 table."""
@@ -223,12 +231,11 @@ class Word2Vec(keras.Model):
             update = self.hidden_update(parts, positive_error * scale, noise_error * scale[:, None])
             table.scatter_add(tf.IndexedSlices(update, batch["context"]))
             return
-        contexts = parts["contexts"]
-        present = tf.where(contexts >= 0)  # (n, 2): example, slot
-        ids = tf.gather_nd(contexts, present)
-        (scale,) = self.damping(ids)
+        present = parts["contexts"]
+        (scale,) = self.damping(present["ids"])
         update = self.hidden_update(parts, positive_error, noise_error)
-        table.scatter_add(tf.IndexedSlices(tf.gather(update, present[:, 0]) * scale[:, None], ids))
+        table.scatter_add(tf.IndexedSlices(tf.gather(update, present["example"]) * scale[:, None],
+                                           present["ids"]))
 
     def train_step(self, batch):
         batch = self.examples(batch)
