@@ -245,7 +245,7 @@ def fit_phase(run, model, train, validation, *, phase="train", epochs, initial_e
     if marker.exists():
         if weights.exists():
             load_state(model, weights)
-        else:  # a Keras weights file, left by an earlier version
+        else:  # a phase finished by an earlier version: a Keras weights file
             model.load_weights(weights.with_name(f"{phase}.weights.h5"))
         log.info("phase %r finished in an earlier process: weights restored", phase)
         return read_json(marker)

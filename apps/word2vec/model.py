@@ -139,12 +139,10 @@ class Word2Vec(keras.Model):
         return variable.value.sparse_read(ids)
 
     def hidden(self, batch):
-        """(hidden vectors (B, D), CBOW's present context slots or None) of a batch.
+        """(hidden vectors (B, D), CBOW's filled context slots {"example", "ids"} or None).
 
-        CBOW reads only the rows of the slots that hold a word (a dynamic
-        window leaves about 40% of the 2 x window slots empty): the present
-        slots are {"example": (n,), "ids": (n,)}, in example order.
-        """
+        CBOW reads only the slots that hold a word (a dynamic window leaves
+        about 40% of the 2 x window slots empty)."""
         if self.architecture == "skipgram":
             return self.rows(self.vectors, batch["context"]), None
         contexts = batch["context"]

@@ -34,7 +34,7 @@ def optimizers_of(model):
     """The model's optimizers: `model.optimizer` and any other attribute
     holding one (a GAN's two), in a stable order."""
     found = []
-    for name, value in sorted(vars(model).items()):
+    for _name, value in sorted(vars(model).items()):
         if isinstance(value, keras.optimizers.Optimizer) and all(value is not o for o in found):
             found.append(value)
     return found
