@@ -7,12 +7,16 @@ subsampling, min-count, epochs and 2 worker threads, in the same process:
 - the default generated corpus: planted-analogy accuracy of both;
 - `--data PATH` (e.g. ../shared/data/tinyshakespeare): WordSim-353
   Spearman of both (../shared/data/word2vec_eval/wordsim353.tsv).
-Words/second = training-split tokens x epochs / training seconds
-(vocabulary building excluded for both; ours is the mean over epochs,
-including the first epoch's graph tracing and the per-epoch validation
-pass; `steady` is the median of the later epochs; gensim's is the mean of
-one run before and one after ours, as the machine's load drifts). The NNLM baseline runs
-on the default corpus for its cost and quality (ours only).
+Words/second = training-split tokens x epochs / training seconds, over
+the whole training (vocabulary building excluded for both; ours includes
+the first epoch's graph tracing and every callback, not the per-epoch
+validation pass, which gensim does not have; `steady` is the median rate
+of our later epochs). Each comparison runs ROUNDS times, seeds 42, 43, ...,
+gensim and ours side by side in each round, as the machine's speed drifts
+by tens of percent from one second to the next: the speed ratio is the
+median of the rounds' ratios, quality the mean and spread over the seeds.
+The NNLM baseline runs on the default corpus for its cost and quality
+(ours only).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ log = logging.getLogger("annsuite")
 
 SETTINGS = {"dim": 100, "window": 5, "negatives": 5, "sample": 1e-3, "min_count": 5, "epochs": 5}
 WORKERS = 2
+ROUNDS = 3
 WORDSIM = Path(__file__).resolve().parents[2] / "shared" / "data" / "word2vec_eval" / "wordsim353.tsv"
 
 
@@ -38,14 +43,14 @@ def sentences_of(corpus):
     return [list(part) for part in np.split(words[corpus.train_ids], cuts)]
 
 
-def run_ours(data, model, folder):
+def run_ours(data, model, folder, seed=42):
     import pandas as pd
 
     from apps.word2vec.model import word_vectors
     from apps.word2vec.train import main
     from shared.training import load_best_model
 
-    argv = ["train", "--run-dir", str(folder), "--model", model, "--patience", "0"]
+    argv = ["train", "--run-dir", str(folder), "--model", model, "--patience", "0", "--seed", str(seed)]
     argv += [] if data is None else ["--data", str(data)]
     for name, value in SETTINGS.items():
         argv += [f"--{name.replace('_', '-')}", str(value)]
@@ -74,36 +79,56 @@ def quality(vectors, words, sections, similarity):
     return {k: round(float(v), 4) for k, v in test.items() if k == "analogy_accuracy" or k.startswith("spearman")}
 
 
-def compare(data, model, sections, similarity, folder):
-    """Our app and gensim on one corpus and model: speed and quality of both."""
+def one_round(data, model, sections, similarity, folder, seed):
+    """gensim then ours, one seed: their speeds and quality."""
     from apps.word2vec.config import Word2VecConfig
     from apps.word2vec.data import load_corpus
 
-    config = Word2VecConfig(data=None if data is None else str(data), model=model,
-                            **{k: v for k, v in SETTINGS.items()})
+    config = Word2VecConfig(data=None if data is None else str(data), model=model, seed=seed, **SETTINGS)
     corpus = load_corpus(config)
-    sentences = sentences_of(corpus)
-    words_trained = len(corpus.train_ids) * SETTINGS["epochs"]
-    _, gensim_before = run_gensim(sentences, model, config.seed)  # before and after ours: load drifts
-    started = time.perf_counter()
-    metrics, ours = run_ours(data, model, folder / f"{model}-{'default' if data is None else Path(data).name}")
-    ours_seconds = time.perf_counter() - started
-    wv, gensim_after = run_gensim(sentences, model, config.seed)
-    gensim_seconds = (gensim_before + gensim_after) / 2
-    ours_speed = float(metrics["words_per_second"])
-    gensim_speed = words_trained / gensim_seconds
-    result = {
-        "corpus": "generated" if data is None else str(data), "model": model,
-        "train_tokens": len(corpus.train_ids), "vocab_size": corpus.vocab_size,
-        "ours": {"words_per_second": round(ours_speed), "run_seconds": round(ours_seconds, 1),
-                 "steady_words_per_second": round(metrics["steady_words_per_second"]),
+    wv, gensim_seconds = run_gensim(sentences_of(corpus), model, seed)
+    name = f"{model}-{'default' if data is None else Path(data).name}-{seed}"
+    metrics, ours = run_ours(data, model, folder / name, seed)
+    return corpus, {
+        "ours": {"words_per_second": float(metrics["words_per_second"]),
+                 "steady_words_per_second": metrics["steady_words_per_second"],
                  **quality(ours, corpus.words, sections, similarity)},
-        "gensim": {"words_per_second": round(gensim_speed), "train_seconds": round(gensim_seconds, 1),
+        "gensim": {"words_per_second": len(corpus.train_ids) * SETTINGS["epochs"] / gensim_seconds,
                    "vocab_size": len(wv.index_to_key),
                    **quality(wv.vectors, list(wv.index_to_key), sections, similarity)},
     }
-    result["speed_ratio"] = round(ours_speed / gensim_speed, 3)
-    result["steady_speed_ratio"] = round(metrics["steady_words_per_second"] / gensim_speed, 3)
+
+
+def summary(values):
+    """{"mean", "sd"} of a list of numbers (rounded)."""
+    values = np.asarray(values, dtype="float64")
+    return {"mean": round(float(values.mean()), 4), "sd": round(float(values.std(ddof=1)), 4) if len(values) > 1 else 0.0}
+
+
+def compare(data, model, sections, similarity, folder):
+    """Our app and gensim on one corpus and model, ROUNDS seeds: speed and quality of both."""
+    rounds = []
+    for seed in range(42, 42 + ROUNDS):
+        corpus, result = one_round(data, model, sections, similarity, folder, seed)
+        rounds.append(result)
+    result = {"corpus": "generated" if data is None else str(data), "model": model,
+              "train_tokens": len(corpus.train_ids), "vocab_size": corpus.vocab_size}
+    for side in ("ours", "gensim"):
+        speeds = [r[side]["words_per_second"] for r in rounds]
+        result[side] = {"words_per_second": round(float(np.median(speeds))),
+                        "words_per_second_rounds": [round(v) for v in speeds]}
+        for key, first in rounds[0][side].items():
+            if key.endswith("_oov") or key == "vocab_size":
+                result[side][key] = first
+            elif key != "words_per_second" and key != "steady_words_per_second" and np.isfinite(first):
+                result[side][key] = summary([r[side][key] for r in rounds])
+    result["ours"]["steady_words_per_second"] = round(float(np.median(
+        [r["ours"]["steady_words_per_second"] for r in rounds])))
+    ratios = [r["ours"]["words_per_second"] / r["gensim"]["words_per_second"] for r in rounds]
+    result["speed_ratio"] = round(float(np.median(ratios)), 3)
+    result["speed_ratio_rounds"] = [round(v, 3) for v in ratios]
+    result["steady_speed_ratio"] = round(float(np.median(
+        [r["ours"]["steady_words_per_second"] / r["gensim"]["words_per_second"] for r in rounds])), 3)
     log.info("bench word2vec %s", result)
     return result
 

@@ -176,7 +176,8 @@ class Word2Vec(keras.Model):
         noise_vectors = self.rows(self.output_vectors, noise)
         grouped = tf.reshape(tf.pad(hidden, pad), [groups, share, self.dim])
         noise_logits = tf.reshape(tf.matmul(grouped, noise_vectors, transpose_b=True), [-1, self.negatives])[:size]
-        weights = tf.cast(tf.repeat(noise, share, axis=0)[:size] != positive[:, None], tf.float32)
+        grouped_positive = tf.reshape(tf.pad(positive, pad[:1], constant_values=-1), [groups, share, 1])
+        weights = tf.reshape(tf.cast(noise[:, None, :] != grouped_positive, tf.float32), [-1, self.negatives])[:size]
         parts = dict(hidden=hidden, grouped=grouped, outputs=outputs, noise=noise,
                      noise_vectors=noise_vectors, contexts=contexts, pad=pad)
         return tf.reduce_sum(hidden * outputs, axis=-1), noise_logits, weights, parts
@@ -195,9 +196,8 @@ class Word2Vec(keras.Model):
         far and can diverge, so its updates are scaled by DUPLICATE_CAP / n.
         The scales multiply the (B,) and (B, K) errors, never a (B, D) tensor.
         """
-        flat = [tf.reshape(ids, [-1]) for ids in id_sets]
-        counts = tf.math.bincount(tf.concat(flat, 0), minlength=self.vocab_size, maxlength=self.vocab_size,
-                                  dtype=tf.float32)
+        flat = tf.concat([tf.reshape(ids, [-1]) for ids in id_sets], 0)
+        counts = tf.raw_ops.DenseBincount(input=flat, size=self.vocab_size, weights=tf.zeros([0]))
         return [tf.minimum(1.0, DUPLICATE_CAP / tf.gather(counts, ids)) for ids in id_sets]
 
     def update_outputs(self, batch, parts, positive_error, noise_error):

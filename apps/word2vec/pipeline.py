@@ -47,6 +47,19 @@ def noise_table(counts, power=NOISE_POWER):
     return (np.cumsum(weights) / weights.sum()).astype("float32")
 
 
+def select(mask, *tensors):
+    """The rows of each tensor where `mask` (n,) holds: one `where`, one gather each.
+
+    `tf.boolean_mask` builds ~25 graph ops per call (shape checks,
+    reshapes); this is the same selection in a few, which matters in a
+    step that runs a million times and is traced at every start.
+    """
+    import tensorflow as tf
+
+    rows = tf.reshape(tf.where(mask), [-1])
+    return tuple(tf.gather(tensor, rows) for tensor in tensors)
+
+
 def subsample(ids, sentences, keep_prob, seed):
     """Drop padding (-1) and frequent-word tokens; returns kept ids, sentences."""
     import tensorflow as tf
@@ -54,25 +67,31 @@ def subsample(ids, sentences, keep_prob, seed):
     valid = ids >= 0
     draw = tf.random.stateless_uniform(tf.shape(ids), seed)
     keep = valid & (draw < tf.gather(keep_prob, tf.maximum(ids, 0)))
-    return tf.boolean_mask(ids, keep), tf.boolean_mask(sentences, keep)
+    return select(keep, ids, sentences)
 
 
-def window_contexts(ids, sentences, window, seed, shrink=True):
+def window_contexts(ids, sentences, window, seed, shrink=True, by_token=False):
     """(2*window, n) context ids of every token, -1 outside its window.
 
-    With `shrink`, each token's window is drawn from 1..window. All offsets
-    in one vectorised pass (a small graph: quick to trace).
+    With `shrink`, each token's window is drawn from 1..window; `by_token`
+    gives the (n, 2*window) layout instead. All offsets in one vectorised
+    pass (a small graph: quick to trace).
     """
     import tensorflow as tf
 
     size = tf.shape(ids)[0]
     reach = (tf.random.stateless_uniform([size], seed, 1, window + 1, dtype=tf.int32)
              if shrink else tf.fill([size], window))
-    offsets = tf.constant([*range(-window, 0), *range(1, window + 1)], dtype=tf.int32)[:, None]
-    other = tf.range(size)[None, :] + offsets
-    inside = (other >= 0) & (other < size) & (tf.abs(offsets) <= reach[None, :])
+    along = 1 if by_token else 0  # the axis of the offsets; tokens run along the other
+
+    def per_token(tensor):
+        return tf.expand_dims(tensor, along)
+
+    offsets = tf.expand_dims(tf.constant([*range(-window, 0), *range(1, window + 1)], dtype=tf.int32), 1 - along)
+    other = per_token(tf.range(size)) + offsets
+    inside = (other >= 0) & (other < size) & (tf.abs(offsets) <= per_token(reach))
     other = tf.clip_by_value(other, 0, tf.maximum(size - 1, 0))
-    inside &= tf.gather(sentences, other) == sentences[None, :]
+    inside &= tf.gather(sentences, other) == per_token(sentences)
     return tf.where(inside, tf.gather(ids, other), -1)
 
 
@@ -83,16 +102,15 @@ def skipgram_pairs(ids, sentences, window, seed, shrink=True):
     contexts = window_contexts(ids, sentences, window, seed, shrink)
     centres = tf.broadcast_to(ids[None, :], tf.shape(contexts))
     found = contexts >= 0
-    return tf.boolean_mask(centres, found), tf.boolean_mask(contexts, found)
+    return select(tf.reshape(found, [-1]), tf.reshape(centres, [-1]), tf.reshape(contexts, [-1]))
 
 
 def cbow_examples(ids, sentences, window, seed, shrink=True):
     """(centres, contexts (n, 2*window)) of the tokens with any context."""
     import tensorflow as tf
 
-    contexts = tf.transpose(window_contexts(ids, sentences, window, seed, shrink))
-    found = tf.reduce_any(contexts >= 0, axis=1)
-    return tf.boolean_mask(ids, found), tf.boolean_mask(contexts, found)
+    contexts = window_contexts(ids, sentences, window, seed, shrink, by_token=True)
+    return select(tf.reduce_any(contexts >= 0, axis=1), ids, contexts)
 
 
 def nnlm_examples(ids, sentences, order):
@@ -100,7 +118,7 @@ def nnlm_examples(ids, sentences, order):
     import tensorflow as tf
 
     valid = ids >= 0
-    ids, sentences = tf.boolean_mask(ids, valid), tf.boolean_mask(sentences, valid)
+    ids, sentences = select(valid, ids, sentences)
     positions = tf.range(tf.shape(ids)[0])
     columns = []
     for back in range(order, 0, -1):

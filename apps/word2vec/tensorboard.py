@@ -30,6 +30,10 @@ NEIGHBOURS = 8
 class WordsPerSecond(keras.callbacks.Callback):
     """Log the corpus words trained per second of each epoch.
 
+    The clock runs from the start of the epoch to the start of its
+    validation pass (or the end of the epoch when there is none): the
+    validation loss is not training.
+
     Args:
         words: corpus words of one epoch.
     """
@@ -38,13 +42,19 @@ class WordsPerSecond(keras.callbacks.Callback):
         super().__init__()
         self.words = words
         self.started = None
+        self.trained = None
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
+        self.started, self.trained = time.perf_counter(), None
+
+    def on_test_begin(self, logs=None):
+        if self.started is not None and self.trained is None:
+            self.trained = time.perf_counter() - self.started
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and self.started is not None:
-            logs["words_per_second"] = self.words / max(time.perf_counter() - self.started, 1e-9)
+            seconds = self.trained if self.trained is not None else time.perf_counter() - self.started
+            logs["words_per_second"] = self.words / max(seconds, 1e-9)
 
 
 def neighbour_table(vectors, words, probes, k=NEIGHBOURS):

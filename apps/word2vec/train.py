@@ -93,6 +93,21 @@ def fit(run, corpus):
     return done["epochs"]
 
 
+def run_speed(history):
+    """Words/second of the whole training: all epochs' words over all their seconds (None: unknown).
+
+    Not the mean of the epochs' rates, which would weigh a fast epoch as
+    much as a slow one (the first, which traces the training function)."""
+    if not history.exists():
+        return None
+    import pandas as pd
+
+    rates = pd.read_csv(history).get("words_per_second")
+    if rates is None or not len(rates):
+        return None
+    return float(len(rates) / np.sum(1.0 / rates.to_numpy()))
+
+
 def train(config, argv=()):
     """`train`: fit, write projector files, score the vectors, write metrics.json."""
     strategy = check_strategy(config)
@@ -104,14 +119,8 @@ def train(config, argv=()):
     vectors = word_vectors(load_best_model(run.path))
     write_projector(run.path / "projector", corpus.words, vectors)
     test, details = evaluation.evaluate_vectors(vectors, corpus.words, sections, similarity)
-    history = run.path / "history.csv"
-    speed = None
-    if history.exists():
-        import pandas as pd
-
-        frame = pd.read_csv(history)
-        speed = float(frame["words_per_second"].mean()) if "words_per_second" in frame else None
-    return finish_run(run, test, epochs, words_per_second=speed, vocab_size=corpus.vocab_size,
+    return finish_run(run, test, epochs, words_per_second=run_speed(run.path / "history.csv"),
+                      vocab_size=corpus.vocab_size,
                       train_tokens=int(len(corpus.train_ids)), skipped=corpus.skipped, **details)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.word2vec import DEMO_ARGS
+from apps.word2vec import DEMO_ARGS, tensorboard
 from apps.word2vec.train import main
 from apps.word2vec.vectors import read_word2vec
 from shared.cli import run
@@ -37,6 +37,20 @@ def test_default_data_learns_the_planted_analogies(trained):
     assert {"loss", "val_loss", "words_per_second", "learning_rate"} <= set(history.columns)
     assert history["learning_rate"].iloc[1] < history["learning_rate"].iloc[0]  # linear decay
     assert history["loss"].iloc[1] < history["loss"].iloc[0]
+
+
+def test_words_per_second_is_the_whole_trainings_without_validation(trained, monkeypatch):
+    run_dir, metrics = trained
+    rates = pd.read_csv(run_dir / "history.csv")["words_per_second"]
+    words = metrics["train_tokens"]
+    assert metrics["words_per_second"] == pytest.approx(len(rates) * words / (words / rates).sum())
+    clock = iter([10.0, 12.0])
+    monkeypatch.setattr(tensorboard.time, "perf_counter", lambda: next(clock))
+    callback, logs = tensorboard.WordsPerSecond(1000), {}
+    callback.on_epoch_begin(0)
+    callback.on_test_begin()  # the validation pass starts: training time stops here
+    callback.on_epoch_end(0, logs)
+    assert logs["words_per_second"] == 500.0
 
 
 def test_tensorboard_scalars_neighbours_and_projector(trained):
