@@ -21,7 +21,6 @@ import datetime
 import json
 import logging
 import os
-import platform
 import shutil
 import sys
 import time
@@ -42,6 +41,7 @@ from shared.callbacks.checkpoints import (
 from shared.callbacks.history import HistoryCSV
 from shared.errors import UsageError
 from shared.logfile import attach_log_file, detach_log_file
+from shared.records import library_versions, read_json, write_json
 
 log = logging.getLogger("annsuite")
 
@@ -83,36 +83,6 @@ def new_run_path(app, config):
         suffix += 1
         path = log_root() / app / f"{name}-{suffix}"
     return path
-
-
-def library_versions():
-    """Versions of the libraries a result depends on."""
-    import keras
-    import numpy
-    import tensorflow as tf
-
-    versions = {"python": platform.python_version(), "tensorflow": tf.__version__,
-                "keras": keras.__version__, "numpy": numpy.__version__}
-    try:
-        import keras_hub
-
-        versions["keras_hub"] = keras_hub.__version__
-    except ImportError:  # pragma: no cover - keras-hub is a pinned dependency
-        pass
-    return versions
-
-
-def write_json(path, payload):
-    """Write JSON atomically (a kill never leaves half a file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_json(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def seed_everything(seed, deterministic=False):

@@ -14,7 +14,8 @@ import numpy as np
 from apps.chatbot.config import ChatbotConfig
 from apps.chatbot.data import load_data, load_eval_data
 from shared.errors import UsageError
-from shared.training import load_best_model, load_run, read_json, write_json
+from shared.records import read_json, write_json
+from shared.training import load_best_model, load_run
 
 log = logging.getLogger("annsuite")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.backbones import BACKBONES
+from shared.architectures import BACKBONES
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 INITIALIZERS = ("he_normal", "he_uniform", "glorot_uniform", "glorot_normal")

@@ -14,7 +14,8 @@ import numpy as np
 from apps.classifier.config import ClassifierConfig
 from apps.classifier.data import load_data, load_eval_data, read_inputs
 from shared.export import export_saved_model
-from shared.training import load_best_model, load_run, read_json, write_json
+from shared.records import read_json, write_json
+from shared.training import load_best_model, load_run
 
 log = logging.getLogger("annsuite")
 

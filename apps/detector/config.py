@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.backbones import BACKBONES
+from shared.architectures import BACKBONES
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 NMS_KINDS = ("per_class", "keras_hub")

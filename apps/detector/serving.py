@@ -19,7 +19,8 @@ from apps.detector.data import Examples, load_data, load_files, read_inputs
 from apps.detector.evaluation import evaluate_examples, predict_detections
 from shared.data import BadInputs, list_input_files
 from shared.export import export_saved_model
-from shared.training import load_best_model, load_run, read_json, write_json
+from shared.records import read_json, write_json
+from shared.training import load_best_model, load_run
 
 log = logging.getLogger("annsuite")
 

@@ -16,7 +16,8 @@ from apps.gan.config import GanConfig
 from apps.gan.model import DCGAN  # noqa: F401 - registers the class for loading
 from apps.gan.quality import Scorer
 from shared.errors import UsageError
-from shared.training import load_run, read_json
+from shared.records import read_json
+from shared.training import load_run
 
 GRID_TILE = 64  # pixels of one image in a grid, at least
 

@@ -15,7 +15,7 @@ from shared.cli import add_run_argument
 from shared.data import BadInputs, list_input_files, read_images
 from shared.errors import UsageError
 from shared.export import export_saved_model
-from shared.training import read_json, write_json
+from shared.records import read_json, write_json
 
 log = logging.getLogger("annsuite")
 

@@ -23,7 +23,8 @@ from apps.gan.quality import Scorer, imagenet_features, train_feature_net
 from shared.callbacks import ImageLogger
 from shared.data import make_dataset
 from shared.distribute import predict
-from shared.training import finish_run, fit_phase, get_strategy, start_run, write_json
+from shared.records import write_json
+from shared.training import finish_run, fit_phase, get_strategy, start_run
 
 log = logging.getLogger("annsuite")
 

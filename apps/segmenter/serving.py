@@ -17,7 +17,8 @@ from apps.segmenter.train import confusion, scores
 from shared.data import BadInputs, list_input_files, read_image
 from shared.errors import DataError, UsageError
 from shared.export import export_saved_model
-from shared.training import load_best_model, load_run, read_json, write_json
+from shared.records import read_json, write_json
+from shared.training import load_best_model, load_run
 
 log = logging.getLogger("annsuite")
 

@@ -9,7 +9,8 @@ import numpy as np
 
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.model import attention_model, class_probabilities
-from shared.training import load_best_model, load_run, read_json
+from shared.records import read_json
+from shared.training import load_best_model, load_run
 
 TEXT_INFO = "text.json"
 

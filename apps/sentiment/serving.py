@@ -17,7 +17,7 @@ from apps.sentiment.inference import open_run, scores
 from shared.data import BadInputs
 from shared.errors import DataError, UsageError
 from shared.export import export_saved_model
-from shared.training import write_json
+from shared.records import write_json
 
 log = logging.getLogger("annsuite")
 

@@ -23,7 +23,8 @@ from shared.callbacks import figure_to_image
 from shared.data import BadInputs
 from shared.errors import DataError, UsageError
 from shared.export import export_saved_model
-from shared.training import load_best_model, load_run, read_json, write_json
+from shared.records import read_json, write_json
+from shared.training import load_best_model, load_run
 
 log = logging.getLogger("annsuite")
 

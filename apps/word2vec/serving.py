@@ -16,7 +16,8 @@ from apps.word2vec.train import QUESTIONS_FILE, VOCAB_FILE
 from apps.word2vec.vectors import FORMATS, SUFFIXES, write_vectors
 from shared.errors import UsageError
 from shared.export import export_saved_model
-from shared.training import load_best_model, load_run, write_json
+from shared.records import write_json
+from shared.training import load_best_model, load_run
 
 log = logging.getLogger("annsuite")
 

@@ -3,7 +3,8 @@
 Each `make(tmp)` writes a small data set with exactly one bad input under
 `tmp` and returns (the `--data` value, the text the message must name,
 words the message must contain). The image and table writers are shared
-by several apps; the per-app rows are in `bad_inputs.py`.
+by several apps; the text and dialogue writers are in `bad_text_fixtures.py`,
+the per-app rows in `bad_inputs.py`.
 """
 
 from __future__ import annotations
@@ -246,55 +247,6 @@ def detector_voc(case):
         xml.write_text(text.replace("<xmax>", "<xmax>x", 1))
         return root, "Annotations/img02.xml", "a box coordinate is missing or not a number"
     return make
-
-
-# text tables ----------------------------------------------------------------
-
-SST = "sentence\tlabel\n" + "".join(f"{['a good', 'a bad'][i % 2]} movie number {i}\t{i % 2}\n" for i in range(40))
-PAIRS = "".join(f"number {i}\tnombre {i}\n" for i in range(60))
-
-
-def parallel(source_lines, target_lines, named, words):
-    """Two aligned files a.en, a.fr; --data is 'a.en,a.fr'."""
-    def make(tmp):
-        (tmp / "a.en").write_bytes(source_lines)
-        (tmp / "a.fr").write_bytes(target_lines)
-        return f"{tmp / 'a.en'},{tmp / 'a.fr'}", named, words
-    return make
-
-
-def numbered(template, count, start=0):
-    return "".join(template.format(i=i) for i in range(start, start + count)).encode()
-
-
-def review_folder(tmp):
-    """aclImdb train/pos, train/neg with one review of Latin-1 bytes."""
-    root = tmp / "aclImdb"
-    for label, word in (("pos", "good"), ("neg", "bad")):
-        folder = root / "train" / label
-        folder.mkdir(parents=True)
-        for index in range(20):
-            (folder / f"{index}_7.txt").write_text(f"a {word} film, number {index}")
-    (root / "train" / "neg" / "9_1.txt").write_bytes(b"a bad film,\n" + LATIN1)
-    return root, "train/neg/9_1.txt:2", "not valid utf-8"
-
-
-# dialogues --------------------------------------------------------------------
-
-def dialogues_jsonl(count=40):
-    lines = [json.dumps({"turns": [f"hello number {i}", f"hi there {i}", f"how is item {i % 5}?",
-                                   f"item {i % 5} is fine"]}) for i in range(count)]
-    return "\n".join(lines) + "\n"
-
-
-def chat_folder(name, content, named, words):
-    """A folder of good dialogues (good.jsonl) and one bad file."""
-    return folder_of({"good.jsonl": dialogues_jsonl(), name: content}, named, words)
-
-
-def chat_line(line, named, words):
-    """good dialogues with one bad line (line 41) in the same JSON lines file."""
-    return file_of("d.jsonl", dialogues_jsonl() + line + "\n", named, words)
 
 
 # GAN npz ----------------------------------------------------------------------

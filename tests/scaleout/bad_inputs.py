@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tests.scaleout import bad_input_fixtures as fx
+from tests.scaleout import bad_text_fixtures as tx
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,12 @@ DETECTOR_ROWS = [
     Row("detector-empty-folder", "detector", "empty folder", fx.empty_folder),
 ]
 
-SST = fx.SST.encode()
+SST = tx.SST.encode()
 SENTIMENT_ROWS = [
     Row("sentiment-encoding", "sentiment", "TSV line that is not UTF-8 (wrong encoding)",
         fx.file_of("train.tsv", SST + fx.LATIN1 + b"\t1\n", "train.tsv:42", "not valid utf-8"), SENTIMENT),
     Row("sentiment-review-encoding", "sentiment", "aclImdb review file that is not UTF-8 (wrong encoding)",
-        fx.review_folder, SENTIMENT),
+        tx.review_folder, SENTIMENT),
     Row("sentiment-empty-text", "sentiment", "empty text", fx.file_of("train.tsv", SST + b"\t1\n", "train.tsv:42",
                                                                         "empty text"), SENTIMENT),
     Row("sentiment-label", "sentiment", "label outside `--labels 0,1` (out-of-range label)",
@@ -146,7 +147,7 @@ SENTIMENT_ROWS = [
                           "vectors.txt:3", "2 numbers, expected 3"), args=("--embeddings", "{tmp}/vectors.txt")),
 ]
 
-PAIRS = fx.PAIRS.encode()
+PAIRS = tx.PAIRS.encode()
 TRANSLATOR_ROWS = [
     Row("translator-no-tab", "translator", "TSV line without a tab (missing column)",
         fx.file_of("pairs.txt", PAIRS + b"one line without a tab\n", "pairs.txt:61", "no tab"), TRANSLATOR),
@@ -155,13 +156,13 @@ TRANSLATOR_ROWS = [
     Row("translator-empty-side", "translator", "empty target sentence",
         fx.file_of("pairs.txt", PAIRS + b"hello\t\n", "pairs.txt:61", "empty target sentence"), TRANSLATOR),
     Row("translator-misaligned", "translator", "parallel files of different lengths (missing pair)",
-        fx.parallel(fx.numbered("number {i}\n", 60), fx.numbered("nombre {i}\n", 59), "a.fr:60", "misaligned"),
+        tx.parallel(tx.numbered("number {i}\n", 60), tx.numbered("nombre {i}\n", 59), "a.fr:60", "misaligned"),
         TRANSLATOR),
     Row("translator-csv-column", "translator", "CSV without the named column (missing column)",
-        fx.file_of("pairs.csv", "english,french\n" + fx.PAIRS.replace("\t", ","), "pairs.csv:1", "no column 'fr'"),
+        fx.file_of("pairs.csv", "english,french\n" + tx.PAIRS.replace("\t", ","), "pairs.csv:1", "no column 'fr'"),
         args=("--target-column", "fr")),
     Row("translator-csv-cells", "translator", "CSV row with too few cells",
-        fx.file_of("pairs.csv", "en,fr\n" + fx.PAIRS.replace("\t", ",") + "lonely\n", "pairs.csv:62",
+        fx.file_of("pairs.csv", "en,fr\n" + tx.PAIRS.replace("\t", ",") + "lonely\n", "pairs.csv:62",
                    "1 column(s), expected at least 2"), TRANSLATOR),
     Row("translator-empty-file", "translator", "empty file", fx.file_of("pairs.txt", b"", "pairs.txt",
                                                                          "no sentence pairs")),
@@ -170,23 +171,23 @@ TRANSLATOR_ROWS = [
 
 CHATBOT_ROWS = [
     Row("chatbot-encoding", "chatbot", "dialogue file that is not UTF-8 (wrong encoding)",
-        fx.chat_folder("bad.tsv", b"hi\thello\n" + fx.LATIN1 + b"\tyes\n", "bad.tsv:2", "not UTF-8"), CHATBOT),
-    Row("chatbot-json", "chatbot", "malformed JSON line", fx.chat_line('{"turns": ["hi" "there"]}', "d.jsonl:41",
+        tx.chat_folder("bad.tsv", b"hi\thello\n" + fx.LATIN1 + b"\tyes\n", "bad.tsv:2", "not UTF-8"), CHATBOT),
+    Row("chatbot-json", "chatbot", "malformed JSON line", tx.chat_line('{"turns": ["hi" "there"]}', "d.jsonl:41",
                                                                         "malformed JSON"), CHATBOT),
     Row("chatbot-one-turn", "chatbot", "dialogue of one turn (missing pair)",
-        fx.chat_line('{"turns": ["anyone there?"]}', "d.jsonl:41", "at least 2 turns"), CHATBOT),
-    Row("chatbot-empty-turn", "chatbot", "empty turn", fx.chat_line('{"turns": ["hi", "  "]}', "d.jsonl:41",
+        tx.chat_line('{"turns": ["anyone there?"]}', "d.jsonl:41", "at least 2 turns"), CHATBOT),
+    Row("chatbot-empty-turn", "chatbot", "empty turn", tx.chat_line('{"turns": ["hi", "  "]}', "d.jsonl:41",
                                                                      "empty turn"), CHATBOT),
     Row("chatbot-context-flags", "chatbot", "`needs_context` of the wrong length (wrong size)",
-        fx.chat_line('{"turns": ["hi", "hello"], "needs_context": [true, false]}', "d.jsonl:41",
+        tx.chat_line('{"turns": ["hi", "hello"], "needs_context": [true, false]}', "d.jsonl:41",
                      "one flag per bot turn"), CHATBOT),
     Row("chatbot-no-tab", "chatbot", "TSV line without a tab (missing column)",
-        fx.chat_folder("bad.tsv", "hi\thello\njust one column\n", "bad.tsv:2", "expected utterance<TAB>response"),
+        tx.chat_folder("bad.tsv", "hi\thello\njust one column\n", "bad.tsv:2", "expected utterance<TAB>response"),
         CHATBOT),
-    Row("chatbot-yaml", "chatbot", "malformed YAML", fx.chat_folder("c.yaml", "conversations:\n- - hi\n  - [oops\n",
+    Row("chatbot-yaml", "chatbot", "malformed YAML", tx.chat_folder("c.yaml", "conversations:\n- - hi\n  - [oops\n",
                                                                      "c.yaml", "malformed YAML"), CHATBOT),
     Row("chatbot-yaml-layout", "chatbot", "YAML without `conversations:` (missing column)",
-        fx.chat_folder("c.yaml", "categories: [greetings]\n", "c.yaml", "'conversations:' list"), CHATBOT),
+        tx.chat_folder("c.yaml", "categories: [greetings]\n", "c.yaml", "'conversations:' list"), CHATBOT),
     Row("chatbot-empty-file", "chatbot", "empty file", fx.file_of("d.jsonl", b"", "d.jsonl", "no usable dialogues")),
     Row("chatbot-empty-folder", "chatbot", "empty folder", fx.empty_folder),
 ]

@@ -15,7 +15,7 @@ import pytest
 
 from scripts.local_workers import launch
 from shared.distribute import keras_is_affected
-from shared.training import read_json
+from shared.records import read_json
 
 # Tiny budgets: the point is agreement between the workers, not quality.
 APPS = {

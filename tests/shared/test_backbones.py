@@ -5,7 +5,8 @@ import keras_hub
 import numpy as np
 import pytest
 
-from shared.backbones import BACKBONES, build_backbone, save_backbone
+from shared.architectures import BACKBONES
+from shared.backbones import build_backbone, save_backbone
 from shared.errors import UsageError
 from shared.finetune import freeze, unfreeze_top, unit_layers
 
