@@ -51,8 +51,9 @@ def select(mask, *tensors):
     """The rows of each tensor where `mask` (n,) holds: one `where`, one gather each.
 
     `tf.boolean_mask` builds ~25 graph ops per call (shape checks,
-    reshapes); this is the same selection in a few, which matters in a
-    step that runs a million times and is traced at every start.
+    reshapes); this is the same selection in a few, which matters in the
+    training step: every op costs time at every step and when the step
+    is traced at the start of a run.
     """
     import tensorflow as tf
 
