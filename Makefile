@@ -4,12 +4,19 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# word2vec's native training op, compiled against the installed TensorFlow (skipped without a C++ compiler)
+KERNEL := apps/word2vec/kernels/build/negative_sampling.so
 PORT ?= 6006
 APP ?= all
 
-.PHONY: venv demo test test-all bench tensorboard workers lint clean
+.PHONY: venv kernels demo test test-all bench tensorboard workers lint clean
 
 venv: $(STAMP)
+
+kernels: $(KERNEL)
+
+$(KERNEL): apps/word2vec/kernels/negative_sampling.cc $(STAMP)
+	$(PY) -m apps.word2vec.native
 
 $(STAMP): requirements.txt requirements-nodeps.txt setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,17 +24,17 @@ $(STAMP): requirements.txt requirements-nodeps.txt setup.cfg
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(KERNEL)
 	$(PY) -m apps demo
 
-test: $(STAMP)
+test: $(STAMP) $(KERNEL)
 	$(PY) -m pytest -q
 
 # Also the slow end-to-end checks (kill/resume, two workers, determinism for every app listed)
-test-all: $(STAMP)
+test-all: $(STAMP) $(KERNEL)
 	$(PY) -m pytest -q -m "slow or not slow"
 
-bench: $(STAMP)
+bench: $(STAMP) $(KERNEL)
 	$(PY) -m bench $(APP)
 
 tensorboard: $(STAMP)
@@ -44,4 +51,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check apps shared tests bench scripts
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache apps/word2vec/kernels/build

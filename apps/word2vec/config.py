@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("skipgram", "cbow", "nnlm")
+KERNELS = ("auto", "native", "tf")
 DEFAULT_LEARNING_RATES = {"skipgram": 0.025, "cbow": 0.05, "nnlm": 0.002}
-DEFAULT_BATCH_SIZES = {"skipgram": 1024, "cbow": 2048, "nnlm": 2048}
+DEFAULT_BATCH_SIZES = {"skipgram": 1024, "cbow": 2048, "nnlm": 2048}  # --kernel tf
+NATIVE_BATCH_SIZE = 8192  # --kernel native: its updates are sequential whatever the step's size
 
 
 @dataclass
@@ -16,7 +18,7 @@ class Word2VecConfig(TrainConfig):
     """Options of `python -m apps.word2vec train`."""
 
     epochs: int = option(5, "passes over the training text")
-    batch_size: int | None = option(None, "skipgram, cbow: corpus tokens per step (all their pairs or windows train together; default 1024, cbow 2048); nnlm: n-grams per step (default 2048)")
+    batch_size: int | None = option(None, "skipgram, cbow: corpus tokens per step (default 8192 with the native kernel; with --kernel tf their pairs or windows train together: 1024, cbow 2048); nnlm: n-grams per step (default 2048)")
     learning_rate: float | None = option(None, "starting learning rate, decayed linearly; default 0.025 (skipgram), 0.05 (cbow), Adam 0.002 (nnlm)")
     validation_fraction: float = option(0.02, "fraction of the sentences held out for the validation loss")
     patience: int = option(0, "early-stopping patience on the validation loss (0: off)")
@@ -25,7 +27,8 @@ class Word2VecConfig(TrainConfig):
     dim: int = option(100, "vector size")
     window: int = option(5, "largest distance between a word and its context (each word draws 1..window)")
     negatives: int = option(5, "noise words per example (negative sampling)")
-    negative_sharing: int = option(16, "consecutive examples sharing their noise words: fewer rows gathered per step (1: word2vec's independent draws)")
+    kernel: str = option("auto", "skipgram, cbow: native (word2vec's per-example loop in a compiled op, built by make), tf (batched TensorFlow ops), auto (native when built)", KERNELS)
+    negative_sharing: int = option(16, "--kernel tf: consecutive examples sharing their noise words: fewer rows gathered per step (1: word2vec's independent draws)")
     sample: float = option(1e-3, "subsampling threshold of frequent words (0: off)")
     min_count: int = option(5, "ignore words rarer than this in the training text")
     min_learning_rate: float = option(1e-4, "learning rate at the end of training (skipgram, cbow)")
@@ -38,10 +41,16 @@ class Word2VecConfig(TrainConfig):
 
     def __post_init__(self):
         check_choice(self, "model")
+        check_choice(self, "kernel")
+        if self.kernel == "auto":
+            from apps.word2vec import native
+
+            self.kernel = "native" if self.model != "nnlm" and native.available() else "tf"
         if self.learning_rate is None:
             self.learning_rate = DEFAULT_LEARNING_RATES[self.model]
         if self.batch_size is None:
-            self.batch_size = DEFAULT_BATCH_SIZES[self.model]
+            native_steps = self.kernel == "native" and self.model != "nnlm"
+            self.batch_size = NATIVE_BATCH_SIZE if native_steps else DEFAULT_BATCH_SIZES[self.model]
         super().__post_init__()
         for name in ("dim", "window", "min_count", "context_size", "hidden", "max_sentence_length"):
             check_positive(self, name)

@@ -27,10 +27,11 @@ scales multiply the per-example errors, never a (B, D) tensor.
 CBOW averages the context vectors and, like word2vec, gives every context
 word the full error of the average.
 
-`build_nnlm` is the course's neural-net language model: the `order`
-previous words -> shared projection -> tanh hidden layer -> softmax over
-the vocabulary (Adam, full softmax: costly for large vocabularies, which is
-the point of the comparison).
+With `kernel="native"` the update is instead word2vec's own per-example
+loop, in a compiled TensorFlow op (`native`): sequential SGD, each example
+drawing its own noise words, no batch sums and so no damping.
+
+The NNLM baseline is in `nnlm`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from apps.word2vec import native
+from apps.word2vec.nnlm import build_nnlm
 from apps.word2vec.pipeline import window_examples
 
 STEPS_PER_EXECUTION = 16
@@ -62,6 +65,8 @@ class Word2Vec(keras.Model):
             (1: each example draws its own, as word2vec does).
         window: largest distance between a word and its context (each word
             draws 1..window), for steps given as tokens.
+        kernel: "tf" (batched TensorFlow ops) or "native" (the compiled op
+            of `apps.word2vec.native`, word2vec's per-example loop).
 
     Example:
         >>> model = Word2Vec(vocab_size=50, dim=8)
@@ -70,7 +75,8 @@ class Word2Vec(keras.Model):
     """
 
     def __init__(self, vocab_size, dim=100, architecture="skipgram", negatives=5, learning_rate=0.025,
-                 min_learning_rate=1e-4, total_words=1.0, seed=0, negative_sharing=1, window=5, **kwargs):
+                 min_learning_rate=1e-4, total_words=1.0, seed=0, negative_sharing=1, window=5, kernel="tf",
+                 **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.dim = dim
@@ -82,6 +88,7 @@ class Word2Vec(keras.Model):
         self.seed = seed
         self.negative_sharing = negative_sharing
         self.window = window
+        self.kernel = kernel
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.rate_tracker = keras.metrics.Mean(name="learning_rate")
@@ -236,6 +243,8 @@ class Word2Vec(keras.Model):
                                            present["ids"]))
 
     def train_step(self, batch):
+        if self.kernel == "native":
+            return native.train_step(self, batch)
         batch = self.examples(batch)
         positive_logits, noise_logits, weights, parts = self.scores(batch)
         rate = self.current_rate()
@@ -262,19 +271,9 @@ class Word2Vec(keras.Model):
         config.update(vocab_size=self.vocab_size, dim=self.dim, architecture=self.architecture,
                       negatives=self.negatives, learning_rate=self.learning_rate,
                       min_learning_rate=self.min_learning_rate, total_words=self.total_words,
-                      seed=self.seed, negative_sharing=self.negative_sharing, window=self.window)
+                      seed=self.seed, negative_sharing=self.negative_sharing, window=self.window,
+                      kernel=self.kernel)
         return config
-
-
-def build_nnlm(vocab_size, dim, order, hidden):
-    """The NNLM: `order` previous word ids (-1: none) -> next-word logits."""
-    previous = keras.Input((order,), dtype="int32", name="previous_words")
-    shifted = keras.layers.Rescaling(1.0, offset=1.0, name="shift_padding")(previous)  # -1 -> 0
-    vectors = keras.layers.Embedding(vocab_size + 1, dim, name="vectors")(keras.ops.cast(shifted, "int32"))
-    features = keras.layers.Flatten(name="concatenate")(vectors)
-    features = keras.layers.Dense(hidden, activation="tanh", name="hidden")(features)
-    logits = keras.layers.Dense(vocab_size, name="next_word")(features)
-    return keras.Model(previous, logits, name="nnlm")
 
 
 def word_vectors(model):
@@ -293,7 +292,7 @@ def build_model(config, vocab_size, total_words):
         return model
     model = Word2Vec(vocab_size, config.dim, config.model, config.negatives, config.learning_rate,
                      config.min_learning_rate, float(total_words), config.seed, config.negative_sharing,
-                     config.window)
+                     config.window, kernel=config.kernel)
     model.compile(optimizer=keras.optimizers.SGD(config.learning_rate), jit_compile=False,
                   steps_per_execution=STEPS_PER_EXECUTION)
     return model

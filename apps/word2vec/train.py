@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from apps.word2vec import evaluation, pipeline
+from apps.word2vec import evaluation, native, pipeline
 from apps.word2vec.data import load_corpus
 from apps.word2vec.model import build_model, word_vectors
 from apps.word2vec.tensorboard import (
@@ -33,11 +33,16 @@ VOCAB_FILE = "vocab.tsv"
 
 
 def check_strategy(config):
-    """Sparse in-place updates of skip-gram/CBOW run on one device."""
+    """Sparse in-place updates of skip-gram/CBOW run on one device, with a kernel that is there."""
     strategy = get_strategy(config.strategy if config.model == "nnlm" else "default")
     if config.model != "nnlm" and config.strategy in ("mirrored", "multi-worker"):
         raise UsageError(f"--strategy {config.strategy}: skipgram and cbow train on one device "
                          "(word2vec's sparse updates); use --model nnlm or --strategy auto")
+    if config.kernel == "native" and not native.available():
+        raise UsageError("--kernel native: the op is not built; build it with `python -m apps.word2vec.native` "
+                         "(needs a C++ compiler) or use --kernel tf")
+    if config.model != "nnlm":
+        log.info("training kernel: %s (--kernel)", config.kernel)
     return strategy
 
 

@@ -114,13 +114,14 @@ def test_export_serves_word_strings_with_parity(trained, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("paris\ttrue\t")
 
 
-@pytest.mark.parametrize("model", ["cbow", "nnlm"])
-def test_cbow_and_nnlm_train(model, tmp_path):
+@pytest.mark.parametrize("model,kernel", [("cbow", "auto"), ("cbow", "tf"), ("skipgram", "tf"), ("nnlm", "auto")])
+def test_cbow_and_nnlm_train_and_both_kernels(model, kernel, tmp_path):
     metrics = main(["train", "--run-dir", str(tmp_path / model), "--model", model, "--epochs", "1", "--dim", "16",
-                    "--max-train-samples", "3000"])
+                    "--max-train-samples", "3000", "--kernel", kernel])
     assert 0.0 <= metrics["test"]["analogy_accuracy"] <= 1.0 and metrics["vocab_size"] > 100
     config = json.loads((tmp_path / model / "config.json").read_text())["config"]
-    assert config["learning_rate"] == {"cbow": 0.05, "nnlm": 0.002}[model]
+    assert config["learning_rate"] == {"skipgram": 0.025, "cbow": 0.05, "nnlm": 0.002}[model]
+    assert config["kernel"] != "auto"  # resolved, so a resumed run uses the same one
 
 
 def test_text_folder_with_questions_file(tmp_path):

@@ -1,0 +1,119 @@
+// word2vec's training loop as one TensorFlow op (CPU).
+//
+// NegativeSamplingUpdate(input_vectors, output_vectors, centres, contexts,
+// noise, rate) -> loss: for each example in order, exactly as word2vec.c
+// does it: the hidden vector is the mean of the example's context rows
+// (-1: an empty slot; skip-gram gives one context per example), the true
+// word (label 1) and its noise words (label 0; a noise word equal to the
+// true word is skipped) each get f = h . out[w], g = (label - sigmoid(f)) *
+// rate, out[w] += g * h, and the context rows then get the summed
+// sum_w g * out[w]. Updates are in place, under the variables' locks; the
+// output is each example's negative-sampling loss before its update.
+// Built by `python -m apps.word2vec.native` (make does it); loaded by
+// apps/word2vec/native.py.
+
+#define EIGEN_USE_THREADS
+
+#include <cmath>
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/resource_var.h"
+#include "tensorflow/core/framework/shape_inference.h"
+#include "tensorflow/core/kernels/training_op_helpers.h"
+
+using namespace tensorflow;
+
+REGISTER_OP("NegativeSamplingUpdate")
+    .Input("input_vectors: resource")
+    .Input("output_vectors: resource")
+    .Input("centres: int32")
+    .Input("contexts: int32")
+    .Input("noise: int32")
+    .Input("rate: float")
+    .Output("loss: float")
+    .SetIsStateful()
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->Vector(c->Dim(c->input(2), 0)));
+      return OkStatus();
+    });
+
+namespace {
+constexpr float kMaxLogit = 30.f;  // keeps exp() finite
+inline float clamp(float x) { return std::fmax(-kMaxLogit, std::fmin(kMaxLogit, x)); }
+inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+inline float softplus(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); }
+}
+
+class NegativeSamplingUpdateOp : public OpKernel {
+ public:
+  explicit NegativeSamplingUpdateOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<Var> in_var, out_var;
+    OP_REQUIRES_OK(ctx, LookupResource(ctx, HandleFromInput(ctx, 0), &in_var));
+    OP_REQUIRES_OK(ctx, LookupResource(ctx, HandleFromInput(ctx, 1), &out_var));
+    const Tensor& centres = ctx->input(2);
+    const Tensor& contexts = ctx->input(3);
+    const Tensor& noise = ctx->input(4);
+    OP_REQUIRES(ctx, centres.dims() == 1 && contexts.dims() == 2 && noise.dims() == 2 &&
+                     contexts.dim_size(0) == centres.dim_size(0) && noise.dim_size(0) == centres.dim_size(0),
+                errors::InvalidArgument("centres (B,), contexts (B, C) and noise (B, K) must agree"));
+    const float rate = ctx->input(5).scalar<float>()();
+    const int64_t batch = centres.dim_size(0);
+    const int64_t width = contexts.dim_size(1);
+    const int64_t negatives = noise.dim_size(1);
+    Tensor* loss_out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({batch}), &loss_out));
+    auto loss = loss_out->vec<float>();
+    mutex_lock l1(*in_var->mu());
+    mutex_lock l2(*out_var->mu());
+    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, in_var->tensor(), in_var->copy_on_read_mode.load()));
+    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, out_var->tensor(), out_var->copy_on_read_mode.load()));
+    OP_REQUIRES(ctx, in_var->tensor()->dims() == 2 && in_var->tensor()->shape() == out_var->tensor()->shape(),
+                errors::InvalidArgument("input and output vectors must be (vocabulary, dim) tables of one shape"));
+    float* vec = in_var->tensor()->flat<float>().data();
+    float* out = out_var->tensor()->flat<float>().data();
+    const int64_t vocab = in_var->tensor()->dim_size(0);
+    const int64_t dim = in_var->tensor()->dim_size(1);
+    auto c_ids = centres.vec<int32>();
+    auto ctx_ids = contexts.matrix<int32>();
+    auto n_ids = noise.matrix<int32>();
+    std::vector<float> h(dim), e(dim);
+    for (int64_t b = 0; b < batch; ++b) {
+      int count = 0;
+      std::fill(h.begin(), h.end(), 0.f);
+      for (int64_t j = 0; j < width; ++j) {
+        const int32 c = ctx_ids(b, j);
+        if (c < 0 || c >= vocab) continue;
+        const float* row = vec + c * dim;
+        for (int64_t d = 0; d < dim; ++d) h[d] += row[d];
+        ++count;
+      }
+      loss(b) = 0.f;
+      if (count == 0) continue;
+      const float inv = 1.f / count;
+      for (int64_t d = 0; d < dim; ++d) h[d] *= inv;
+      std::fill(e.begin(), e.end(), 0.f);
+      const int32 centre = c_ids(b);
+      for (int64_t k = -1; k < negatives; ++k) {
+        const int32 target = k < 0 ? centre : n_ids(b, k);
+        if (target < 0 || target >= vocab || (k >= 0 && target == centre)) continue;
+        float* row = out + target * dim;
+        float f = 0.f;
+        for (int64_t d = 0; d < dim; ++d) f += h[d] * row[d];
+        f = clamp(f);
+        const float label = k < 0 ? 1.f : 0.f;
+        loss(b) += k < 0 ? softplus(-f) : softplus(f);
+        const float g = (label - sigmoid(f)) * rate;
+        for (int64_t d = 0; d < dim; ++d) { e[d] += g * row[d]; row[d] += g * h[d]; }
+      }
+      for (int64_t j = 0; j < width; ++j) {
+        const int32 c = ctx_ids(b, j);
+        if (c < 0 || c >= vocab) continue;
+        float* row = vec + c * dim;
+        for (int64_t d = 0; d < dim; ++d) row[d] += e[d];
+      }
+    }
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("NegativeSamplingUpdate").Device(DEVICE_CPU), NegativeSamplingUpdateOp);
