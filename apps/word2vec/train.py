@@ -41,8 +41,6 @@ def check_strategy(config):
     if config.kernel == "native" and not native.available():
         raise UsageError("--kernel native: the op is not built; build it with `python -m apps.word2vec.native` "
                          "(needs a C++ compiler) or use --kernel tf")
-    if config.model != "nnlm":
-        log.info("training kernel: %s (--kernel)", config.kernel)
     return strategy
 
 
@@ -80,6 +78,7 @@ def fit(run, corpus):
     with run.strategy.scope():
         model = build_model(config, corpus.vocab_size, config.epochs * len(corpus.train_ids))
     if config.model != "nnlm":
+        log.info("training kernel: %s (--kernel)", config.kernel)
         model.set_noise(pipeline.noise_table(corpus.counts))
         model.set_subsampling(pipeline.keep_probabilities(corpus.counts, config.sample))
     train = pipeline.make_dataset(corpus.train_ids, corpus.train_sentences, corpus.counts, config, config.seed)
