@@ -25,13 +25,10 @@ ones can diverge, e.g. CBOW at batch 4096 on a small vocabulary). The
 scales multiply the per-example errors, never a (B, D) tensor.
 
 CBOW averages the context vectors and, like word2vec, gives every context
-word the full error of the average.
-
-With `kernel="native"` the update is instead word2vec's own per-example
-loop, in a compiled TensorFlow op (`native`): sequential SGD, each example
-drawing its own noise words, no batch sums and so no damping.
-
-The NNLM baseline is in `nnlm`.
+word the full error of the average. With `kernel="native"` the update is
+instead word2vec's own per-example loop in a compiled TensorFlow op
+(`native`): sequential SGD, each example drawing its own noise words, no
+batch sums and so no damping. The NNLM baseline is in `nnlm`.
 """
 
 from __future__ import annotations
@@ -242,18 +239,21 @@ class Word2Vec(keras.Model):
         table.scatter_add(tf.IndexedSlices(tf.gather(update, present["example"]) * scale[:, None],
                                            present["ids"]))
 
-    def train_step(self, batch):
-        if self.kernel == "native":
-            return native.train_step(self, batch)
-        batch = self.examples(batch)
+    def batched_update(self, batch, rate):
+        """The `tf` kernel: the step's summed closed-form updates; returns each example's loss."""
         positive_logits, noise_logits, weights, parts = self.scores(batch)
-        rate = self.current_rate()
         positive_error = (1.0 - tf.sigmoid(positive_logits)) * rate  # word2vec's g
         noise_error = -tf.sigmoid(noise_logits) * weights * rate
         self.update_vectors(batch, parts, positive_error, noise_error)  # reads the outputs before they change
         self.update_outputs(batch, parts, positive_error, noise_error)
+        return self.loss_of(positive_logits, noise_logits, weights)
+
+    def train_step(self, batch):
+        batch = self.examples(batch)
+        rate = self.current_rate()
+        losses = native.update(self, batch, rate) if self.kernel == "native" else self.batched_update(batch, rate)
         self.words_done.assign_add(batch["words"])
-        self.loss_tracker.update_state(self.loss_of(positive_logits, noise_logits, weights))
+        self.loss_tracker.update_state(losses)
         self.rate_tracker.update_state(rate)
         return {"loss": self.loss_tracker.result(), "learning_rate": self.rate_tracker.result()}
 

@@ -1,4 +1,4 @@
-"""word2vec's native training kernel: build it, load it, run a step with it.
+"""word2vec's native training kernel: build it, load it, update a step with it.
 
 `kernels/negative_sampling.cc` is one TensorFlow op that runs word2vec's
 own per-example SGD loop (the C code's, example after example, in place)
@@ -74,22 +74,16 @@ def available():
     return load() is not None
 
 
-def train_step(model, batch):
-    """One skip-gram / CBOW step of `model` (a Word2Vec) with the native op."""
+def update(model, batch, rate):
+    """The `native` kernel: `model`'s (a Word2Vec) update of one step's examples; returns their losses."""
     import tensorflow as tf
 
-    batch = model.examples(batch)
     centres, contexts = batch["center"], batch["context"]
     if model.architecture == "skipgram":
         contexts = contexts[:, None]
     noise = model.sample_noise(tf.shape(centres)[0])  # every example draws its own
-    rate = model.current_rate()
-    loss = load().negative_sampling_update(model.vectors.value.handle, model.output_vectors.value.handle,
+    return load().negative_sampling_update(model.vectors.value.handle, model.output_vectors.value.handle,
                                            centres, contexts, noise, rate)
-    model.words_done.assign_add(batch["words"])
-    model.loss_tracker.update_state(loss)
-    model.rate_tracker.update_state(rate)
-    return {"loss": model.loss_tracker.result(), "learning_rate": model.rate_tracker.result()}
 
 
 def main(argv=None):
