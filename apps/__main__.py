@@ -23,10 +23,9 @@ def demo(names, root):
     rows = []
     for name in names:
         package = importlib.import_module(f"apps.{name}")
-        train = importlib.import_module(f"apps.{name}.train")
         run_dir = Path(root) / name / time.strftime("%Y%m%d-%H%M%S-demo")
         started = time.time()
-        metrics = train.main(["train", "--run-dir", str(run_dir), *package.DEMO_ARGS])
+        metrics = package.main(["train", "--run-dir", str(run_dir), *package.DEMO_ARGS])
         value = metrics["test"][package.METRIC]
         rows.append((name, package.METRIC, value, time.time() - started, str(run_dir)))
     print(f"\n{'app':12s} {'metric':24s} {'value':>8s} {'seconds':>8s}  run folder")

@@ -29,7 +29,7 @@ import numpy as np
 from apps.classifier.config import ClassifierConfig
 from apps.classifier.data import load_data
 from apps.classifier.model import build_model
-from apps.classifier.train import main
+from apps.classifier import main
 
 EPOCHS = 25
 REAL_EPOCHS = 10

@@ -58,7 +58,7 @@ def few_labels(data, root, seed):
 
 
 def classifier(root, run_dir, seed, extra):
-    from apps.classifier.train import main
+    from apps.classifier import main
 
     common = ["train", "--data", str(root), "--image-size", "16", "--channels", "1", "--no-augment",
               "--patience", "0", "--seed", str(seed), "--run-dir", str(run_dir)]

@@ -24,7 +24,7 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
 def smoke_runs(logdir):
-    from apps.classifier.train import main as classifier
+    from apps.classifier import main as classifier
     from apps.segmenter.train import main as segmenter
 
     for name, seed in (("small", 1), ("wider", 2)):

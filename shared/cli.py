@@ -137,6 +137,17 @@ def build_config(config_cls, values):
         raise UsageError(str(error)) from None
 
 
+def given_options(config_cls, namespace):
+    """Names of the options the user set (in --config, as flags or with --set)."""
+    names = {f.name for f in dataclasses.fields(config_cls)}
+    given = {name for name in names if name in vars(namespace)}
+    if getattr(namespace, "config_file", None):
+        given |= set(read_config_file(namespace.config_file)) & names
+    for item in getattr(namespace, "overrides", []):
+        given.add(item.partition("=")[0].strip().replace("-", "_"))
+    return given
+
+
 def resolve_config(config_cls, namespace):
     """Merge defaults, --config, flags and --set into a config instance."""
     types_by_name = field_types(config_cls)
@@ -177,6 +188,7 @@ def dispatch(prog, description, verbs, argv=None):
     verb = next(v for v in verbs if v.name == namespace.verb)
     if verb.config_cls is not None:
         namespace.config = resolve_config(verb.config_cls, namespace)
+        namespace.given = given_options(verb.config_cls, namespace)
     namespace.argv = list(sys.argv[1:] if argv is None else argv)
     return verb.handler(namespace)
 

@@ -26,13 +26,35 @@ def library_versions():
     return versions
 
 
-def write_json(path, payload):
-    """Write JSON atomically (a kill never leaves half a file)."""
+def replace_atomically(write, path):
+    """The one atomic writer: `write(tmp_path)`, fsync, then rename onto `path`.
+
+    A kill (or a power cut) at any moment leaves either the previous
+    complete file or the new one, never half a file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    suffix = "".join(path.suffixes) or ".tmp"
+    tmp = path.with_name(f".{path.name.removesuffix(suffix)}.partial{suffix}")
+    write(str(tmp))
+    if tmp.is_file():
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
     os.replace(tmp, path)
+    try:  # the rename itself reaches the disk with the folder's entry
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def write_json(path, payload):
+    """Write JSON atomically (a kill never leaves half a file)."""
+    text = json.dumps(payload, indent=2, default=str) + "\n"
+    replace_atomically(lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), path)
 
 
 def read_json(path):

@@ -57,6 +57,7 @@ class Run:
     strategy: object
     chief: bool = True
     started: float = field(default_factory=time.time)
+    extra: dict = field(default_factory=dict)  # entries of metrics.json the training adds
 
     @property
     def checkpoint_path(self):
@@ -110,10 +111,11 @@ def get_strategy(name):
     return tf.distribute.get_strategy()
 
 
-def start_run(app, config, argv=(), strategy=None):
+def start_run(app, config, argv=(), strategy=None, resolved=None):
     """Create the run folder, write config.json, seed, choose the strategy.
 
-    Pass `strategy` when it had to exist earlier (before loading data).
+    Pass `strategy` when it had to exist earlier (before loading data), and
+    `resolved` ({option: {value, reason}}) for the options the data decided.
     """
     strategy = strategy or get_strategy(config.strategy)
     chief = distribute.is_chief(strategy)
@@ -134,7 +136,7 @@ def start_run(app, config, argv=(), strategy=None):
     seed_everything(config.seed, config.deterministic)
     write_json(path / "config.json", {
         "app": app, "config": dataclasses.asdict(config), "command": list(argv),
-        "argv": sys.argv, "versions": library_versions(),
+        "argv": sys.argv, "versions": library_versions(), "resolved": resolved or {},
     })
     log.info("%s run folder: %s%s", app, path, " (resuming)" if resumed else "")
     return Run(path=path, config=config, strategy=strategy, chief=chief)

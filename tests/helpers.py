@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -77,3 +80,15 @@ def write_class_folder(root, per_class=8, modes=("RGB", "L", "RGBA"), size=24):
             suffix = ".jpg" if mode == "RGB" and index % 2 else ".png"
             image.save(folder / f"{kind}-{index:02d}{suffix}")
     return root
+
+
+def api_predict_in_subprocess(app, run_dir, inputs, **options):
+    """`apps.<app>.load(run_dir).predict(inputs)` in a fresh interpreter, as JSON rows."""
+    code = ("import json, sys; import apps.{app} as app; "
+            "args = json.loads(sys.argv[1]); "
+            "print(json.dumps(app.load(args['run']).predict(args['inputs'], **args['options']), default=str))")
+    payload = json.dumps({"run": str(run_dir), "inputs": [str(i) for i in inputs], "options": options})
+    done = subprocess.run([sys.executable, "-c", code.format(app=app), payload], capture_output=True,
+                          text=True, check=False, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,6 +1,6 @@
 import sys
 
-from apps.classifier.train import main
+from apps.classifier.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.classifier"))
+sys.exit(run(APP.main, prog="python -m apps.classifier"))

@@ -12,10 +12,10 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
 from apps.classifier import figures
-from apps.classifier.data import load_data, read_inputs
-from apps.classifier.serving import open_run
+from shared.images import save_png
 
 log = logging.getLogger("annsuite")
 
@@ -36,8 +36,6 @@ def features_and_probabilities(model, images):
 
 def class_activation_maps(model, images, method="cam"):
     """(maps scaled to [0, 1] at the image size, predicted class ids)."""
-    import tensorflow as tf
-
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     images = tf.convert_to_tensor(images, tf.float32)
@@ -58,31 +56,21 @@ def class_activation_maps(model, images, method="cam"):
     return (maps / tf.maximum(peak, 1e-8)).numpy(), predicted.numpy()
 
 
-def explain(args):
-    """Write CAM overlays of image files (or of test images) as PNG and to TensorBoard."""
-    import tensorflow as tf
-
-    trained = open_run(args.run, args.skip_bad)
-    if args.inputs:
-        images, paths = read_inputs(args.inputs, trained.image_size, trained.channels, args.skip_bad)
-        names = [Path(p).stem for p in paths]
-    else:
-        data = load_data(trained.config)
-        images = data.x_test[: args.count]
-        names = [f"test-{i:03d}" for i in range(len(images))]
-    maps, predicted = class_activation_maps(trained.model, images, args.method)
-    out = trained.path / "figures" / args.method
+def write_explanations(model, run_path, images, names, class_names, method):
+    """CAM overlays of `images` as PNG files and TensorBoard images of the run."""
+    maps, predicted = class_activation_maps(model, images, method)
+    out = Path(run_path) / "figures" / method
     overlays, files = [], []
     for name, image, cam, label in zip(names, images, maps, predicted):
-        overlay = figures.cam_overlay_image(image, cam, f"{args.method}: {trained.class_names[label]}")
-        files.append(str(figures.save_png(overlay, out / f"{name}.png")))
+        overlay = figures.cam_overlay_image(image, cam, f"{method}: {class_names[label]}")
+        files.append(str(save_png(overlay, out / f"{name}.png")))
         overlays.append(overlay)
-    writer = tf.summary.create_file_writer(str(trained.path / "explain"))
+    height = min(o.shape[0] for o in overlays)
+    width = min(o.shape[1] for o in overlays)
+    writer = tf.summary.create_file_writer(str(Path(run_path) / "explain"))
     with writer.as_default():
-        height = min(o.shape[0] for o in overlays)
-        width = min(o.shape[1] for o in overlays)
         batch = np.stack([o[:height, :width] for o in overlays])
-        tf.summary.image(args.method, batch, step=0, max_outputs=len(batch))
+        tf.summary.image(method, batch, step=0, max_outputs=len(batch))
     writer.close()
-    log.info("%d %s overlays written to %s", len(files), args.method, out)
-    return {"files": files, "classes": [trained.class_names[i] for i in predicted]}
+    log.info("%d %s overlays written to %s", len(files), method, out)
+    return {"files": files, "classes": [class_names[i] for i in predicted]}

@@ -96,11 +96,3 @@ def cam_overlay_image(image, cam, title):
     axis.imshow(cam, cmap="jet", alpha=0.45, extent=(-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5))
     axis.set_title(title, fontsize=8)
     return figure_to_image(figure)
-
-
-def save_png(array, path):
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array).save(path)
-    return path

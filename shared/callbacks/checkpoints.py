@@ -22,12 +22,12 @@ same random numbers as one that was never stopped.
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import keras
 import numpy as np
+
+from shared.records import read_json, replace_atomically, write_json
 
 
 def optimizers_of(model):
@@ -83,21 +83,6 @@ def load_state(model, path):
         variable.assign(saved[key])
 
 
-def replace_atomically(write, path):
-    """Call `write(tmp_path)` then rename the temporary file onto `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(path.suffixes) or ".tmp"
-    tmp = path.with_name(f".{path.name.removesuffix(suffix)}.partial{suffix}")
-    write(str(tmp))
-    os.replace(tmp, path)
-
-
-def write_json_atomically(path, payload):
-    replace_atomically(lambda tmp: Path(tmp).write_text(json.dumps(payload), encoding="utf-8"),
-                       path)
-
-
 class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     """BackupAndRestore whose backup survives a kill during the save.
 
@@ -114,7 +99,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     def _load_model(self):
         if not self.state_path.exists():
             return
-        state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        state = read_json(self.state_path)
         path = Path(self.backup_dir) / state["weights"]
         if path.suffix == ".npz":
             load_state(self.model, path)
@@ -127,7 +112,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     def _save_model(self):
         name = f"epoch-{self._current_epoch}.state.npz"
         replace_atomically(lambda tmp: save_state(self.model, tmp), Path(self.backup_dir) / name)
-        write_json_atomically(self.state_path, {"epoch": self._current_epoch, "weights": name})
+        write_json(self.state_path, {"epoch": self._current_epoch, "weights": name})
         for old in Path(self.backup_dir).glob("epoch-*.*"):
             if old.name != name:
                 old.unlink(missing_ok=True)
@@ -168,7 +153,7 @@ class BestWeights(keras.callbacks.Callback):
         self.best = float(value)
         replace_atomically(lambda tmp: save_state(self.model, tmp, optimizers=False),
                            self.weights_path)
-        write_json_atomically(self.directory / "best.json",
+        write_json(self.directory / "best.json",
                               {"epoch": epoch + 1, "monitor": self.monitor, "value": self.best})
 
     def write_model(self, model, path):
@@ -194,4 +179,4 @@ def saved_best_value(directory):
     path = Path(directory) / "best.json"
     if not path.exists():
         return None
-    return float(json.loads(path.read_text(encoding="utf-8"))["value"])
+    return float(read_json(path)["value"])

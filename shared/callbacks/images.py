@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-import keras
 import numpy as np
+
+from shared.callbacks.writer import SummaryWriterCallback
 
 
 def figure_to_image(figure):
@@ -21,7 +21,7 @@ def figure_to_image(figure):
     return np.asarray(Image.open(buffer).convert("RGB"))
 
 
-class ImageLogger(keras.callbacks.Callback):
+class ImageLogger(SummaryWriterCallback):
     """Write images to `<log_dir>/<subdir>` every `every` epochs.
 
     Args:
@@ -34,36 +34,15 @@ class ImageLogger(keras.callbacks.Callback):
     """
 
     def __init__(self, log_dir, make_images, subdir="validation", every=1):
-        super().__init__()
+        super().__init__(log_dir, subdir)
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every!r}")
-        self.log_dir = Path(log_dir)
         self.make_images = make_images
-        self.subdir = subdir
         self.every = every
-        self._writer = None
-
-    def writer(self):
-        import tensorflow as tf
-
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir / self.subdir))
-        return self._writer
 
     def write(self, images, step):
-        import tensorflow as tf
-
-        with self.writer().as_default():
-            for tag, image in images.items():
-                batch = image if image.ndim == 4 else image[None]
-                tf.summary.image(tag, batch.astype("uint8"), step=step, max_outputs=len(batch))
-        self.writer().flush()
+        self.write_images(images, step)
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch % self.every == 0:
-            self.write(self.make_images(self.model, epoch), step=epoch)
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            self.write_images(self.make_images(self.model, epoch), step=epoch)

@@ -12,7 +12,8 @@ def test_every_app_declares_what_the_demo_needs():
     for name in APPS:
         package = importlib.import_module(f"apps.{name}")
         assert package.DESCRIPTION and package.METRIC and isinstance(package.DEMO_ARGS, list)
-        assert callable(importlib.import_module(f"apps.{name}.train").main)
+        assert callable(package.main) and callable(package.train) and callable(package.load)
+        assert callable(package.export)
 
 
 def test_list_prints_one_line_per_app(capsys):

@@ -11,12 +11,14 @@ import pytest
 import tensorflow as tf
 
 from apps.classifier.data import load_data
-from apps.classifier.serving import encode_png, open_run
-from apps.classifier.train import main
+import apps.classifier as classifier
+from apps.classifier import main
 from shared import training
+from shared.errors import UsageError
 from shared.backbones import build_backbone
 from shared.cli import run
-from tests.helpers import event_tags, jpeg_bytes, write_class_folder, write_png
+from shared.images import encode_png
+from tests.helpers import api_predict_in_subprocess, event_tags, jpeg_bytes, write_class_folder, write_png
 
 TINY = ["--epochs", "2", "--width", "4", "--max-train-samples", "240", "--patience", "0", "--batch-size", "32"]
 
@@ -62,7 +64,7 @@ def test_evaluate_reproduces_the_test_accuracy(trained):
 
 def test_predict_writes_csv_matching_the_model(trained, tmp_path, capsys):
     run_dir, _ = trained
-    data = load_data(open_run(run_dir).config)
+    data = load_data(classifier.load(run_dir).config)
     files = [write_png(tmp_path / f"digit-{i}.png", np.round(data.x_test[i][..., 0])) for i in range(4)]
     result = main(["predict", "--run", str(run_dir), str(tmp_path), "--out", str(tmp_path / "p.csv")])
     frame = pd.read_csv(tmp_path / "p.csv", dtype={"label": str})
@@ -75,12 +77,30 @@ def test_predict_writes_csv_matching_the_model(trained, tmp_path, capsys):
     assert len(result["predictions"]) == 4
 
 
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
+    images = write_class_folder(tmp_path / "shapes", per_class=10)
+    run = classifier.train(data=str(images), epochs=1, width=4, image_size=16, patience=0,
+                           run_dir=str(tmp_path / "run"))
+    assert run.path == tmp_path / "run" and 0.0 <= run.metrics["test"]["accuracy"] <= 1.0
+    inputs = [str(images / "square"), str(images / "disk" / "disk-00.png")]
+    cli = main(["predict", "--run", str(run.path), *inputs, "--out", str(tmp_path / "p.csv")])
+    assert api_predict_in_subprocess("classifier", run.path, inputs) == cli["predictions"]
+    assert classifier.export(run.path, tmp_path / "sm")["max_abs_difference"] <= 1e-4
+
+
+def test_python_api_raises_usage_errors_not_system_exit():
+    with pytest.raises(UsageError, match="backbone"):
+        classifier.train(backbone="nope")
+    with pytest.raises(UsageError, match="unknown option"):
+        classifier.train(colour="red")
+
+
 def test_export_serves_image_bytes_with_parity(trained, tmp_path):
     run_dir, _ = trained
     result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
     assert result["max_abs_difference"] <= 1e-4
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
-    data = load_data(open_run(run_dir).config)
+    data = load_data(classifier.load(run_dir).config)
     images = np.round(data.x_test[4:7])
     payload = [encode_png(image) for image in images] + [jpeg_bytes(images[0][..., 0])]
     outputs = serve(image_bytes=tf.constant(payload))

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from apps import gan
-from apps.classifier.train import main as classifier_main
+from apps.classifier import main as classifier_main
 from apps.gan.train import main
 from shared.cli import run
 from tests.helpers import event_tags, write_png

@@ -253,7 +253,7 @@ ROWS = [*CLASSIFIER_ROWS, *SEGMENTER_ROWS, *DETECTOR_ROWS, *SENTIMENT_ROWS, *TRA
 
 
 def app_main(app):
-    return importlib.import_module(f"apps.{app}.train").main
+    return importlib.import_module(f"apps.{app}").main
 
 
 def row_argv(row, tmp, data, run_dir, skip=False):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.classifier.train import main as classifier
+from apps.classifier import main as classifier
 from apps.segmenter.train import main as segmenter
 
 

@@ -1,0 +1,453 @@
+"""The App base: every app's lifecycle, verbs, CLI and Python API, written once.
+
+An app declares what is its own by subclassing `App` and filling in hooks;
+`App` runs them in one order (keras-hub's Task, minGPT's `Trainer.run()`):
+
+    resolve the config (defaults, --config, flags, --set, keyword arguments)
+    -> scan(config): a cheap look at the data        \\ profile -> defaults():
+    -> load_data(config): read and check everything   / each option left unset
+       (no run folder exists yet: bad input fails here)  is resolved and logged
+    -> run folder, seed, strategy (shared.training.start_run)
+    -> on_run_start(run, data)
+    -> build_task(config, data) in the strategy scope
+    -> phases(config, data, task): for each Phase, prepare (freeze, unfreeze),
+       compile in the scope, fit with the standard callbacks (shared.training)
+    -> the best checkpoint -> test_metrics(best, data, config) on the held-out
+       split -> summary(...) -> metrics.json
+
+`evaluate`, `predict` and `export` start from a run folder through `load()`,
+which gives a `TrainedModel`; the CLI verbs and the Python API
+(`apps.<app>.train/load/export/main`, see `python_api`) are generated from
+the same hooks, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import importlib
+import io
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared import training
+from shared.cli import (
+    Verb,
+    add_export_arguments,
+    add_run_argument,
+    build_config,
+    dispatch,
+)
+from shared.errors import UsageError
+from shared.records import read_json
+
+log = logging.getLogger("annsuite")
+
+
+def steps_per_epoch(examples, batch_size):
+    """Batches in one pass over `examples` (the last one may be short)."""
+    return max(1, -(-int(examples) // int(batch_size)))
+
+
+@dataclass
+class Phase:
+    """One training phase; the epochs of consecutive phases add up to one count.
+
+    Args:
+        name: the phase's name (backup folder, history.csv `phase` column).
+        epochs: epochs of this phase.
+        learning_rate: passed to the app's `compile` hook.
+        prepare: called with the task before compiling (freeze, unfreeze).
+        decay: whether `compile` should decay the rate over the phase.
+        options: anything else the app's `compile` hook reads.
+    """
+
+    name: str
+    epochs: int
+    learning_rate: float | None = None
+    prepare: Callable | None = None
+    decay: bool = False
+    options: dict = field(default_factory=dict)
+
+
+def fine_tune_phases(backbone, *, epochs, fine_tune_epochs, learning_rate,
+                     fine_tune_learning_rate=None, unfreeze_blocks=None, decay=True):
+    """The shared frozen-then-fine-tune recipe (shared/finetune.py) as two phases.
+
+    `head`: the backbone frozen, the new head trains at `learning_rate`.
+    `fine_tune`: the top `unfreeze_blocks` blocks (all when None) train
+    again with BatchNorm kept in inference mode, at
+    `fine_tune_learning_rate` (default a tenth).
+    """
+    from shared.finetune import freeze, unfreeze_top
+
+    def unfreeze(task):
+        if unfreeze_blocks is None:
+            backbone.trainable = True
+            log.info("fine-tuning the whole backbone")
+            return
+        count = unfreeze_top(backbone, unfreeze_blocks)
+        log.info("fine-tuning: %d top blocks unfrozen", count)
+
+    rate = learning_rate / 10 if fine_tune_learning_rate is None else fine_tune_learning_rate
+    return [Phase("head", epochs, learning_rate, prepare=lambda task: freeze(backbone)),
+            Phase("fine_tune", fine_tune_epochs, rate, prepare=unfreeze, decay=decay)]
+
+
+@dataclass
+class RunResult:
+    """What `App.train` returns: the run folder and its metrics.json content."""
+
+    path: Path
+    metrics: dict
+
+
+@dataclass
+class TrainedModel:
+    """A trained run, opened from its folder: `predict` takes raw inputs.
+
+    Attributes:
+        app: the App that trained it.
+        path: the run folder.
+        config: the resolved config the run was trained with.
+        model: the best Keras model (`checkpoints/best.keras`).
+        state: what the app's `restore` hook read besides the model.
+    """
+
+    app: App
+    path: Path
+    config: object
+    model: object
+    state: dict = field(default_factory=dict)
+
+    def predict(self, inputs, **options):
+        """The rows the CLI's `predict` prints, as a list of dicts."""
+        if isinstance(inputs, (str, Path)):
+            inputs = [inputs]
+        return self.app.predict_rows(self, list(inputs), **options)
+
+    def evaluate(self, data=None, skip_bad=False):
+        """Test metrics on the run's held-out split, or on all of `data`."""
+        return self.app.evaluate(self, data, skip_bad=skip_bad)
+
+    def export(self, out=None):
+        """A SavedModel serving raw inputs, checked against this model."""
+        return self.app.export(self, Path(out) if out else self.path / "saved_model")
+
+
+class App:
+    """Base of every app. Subclasses set the class attributes and the hooks.
+
+    Class attributes:
+        name: the app's name (`python -m apps.<name>`, run folder root).
+        description: one line for `--help` and `python -m apps list`.
+        config_class: the app's config dataclass (subclass of TrainConfig).
+        monitor, mode: the value that picks the best checkpoint.
+        train_help: the `train` verb's help line.
+    """
+
+    name = ""
+    description = ""
+    config_class = None
+    monitor = "val_loss"
+    mode = "min"
+    train_help = "train a model"
+    predict_help = "predict raw inputs with a trained run"
+    inputs_help = "inputs to predict"
+
+    # ---- hooks: data ------------------------------------------------------
+    def scan(self, config):
+        """A cheap look at the data before loading it: a profile dict."""
+        return {}
+
+    def load_data(self, config):
+        """Read and check all the data (raise DataError); return it."""
+        raise NotImplementedError
+
+    def profile(self, data):
+        """Facts about the loaded data that defaults may depend on."""
+        return dict(getattr(data, "profile", None) or {})
+
+    def defaults(self, profile, config):
+        """{option: (value, reason)} for options the data decides when unset."""
+        return {}
+
+    # ---- hooks: training --------------------------------------------------
+    def on_run_start(self, run, data):
+        """Called once the run folder exists (before the task is built)."""
+
+    def build_task(self, config, data):
+        """The Keras model to train (called in the strategy scope)."""
+        raise NotImplementedError
+
+    def datasets(self, config, data):
+        """(train, validation) tf.data pipelines."""
+        raise NotImplementedError
+
+    def callbacks(self, run, data, task):
+        """The app's own callbacks (run before the standard ones)."""
+        return []
+
+    def phases(self, config, data, task):
+        """The training phases; default one phase `train` of config.epochs."""
+        return [Phase("train", config.epochs, config.learning_rate)]
+
+    def compile(self, task, phase, config, steps):
+        """Compile `task` for `phase` (`steps` batches per epoch); in scope."""
+        raise NotImplementedError
+
+    def fit(self, run, data, task):
+        """Run every phase with the standard callbacks; return the epoch count."""
+        config = run.config
+        train, validation = self.datasets(config, data)
+        callbacks = self.callbacks(run, data, task)
+        steps = steps_per_epoch(self.train_examples(data), config.batch_size)
+        done = {"epochs": 0, "best": None}
+        for phase in self.phases(config, data, task):
+            if phase.prepare is not None:
+                phase.prepare(task)
+            with run.strategy.scope():
+                self.compile(task, phase, config, steps)
+            done = training.fit_phase(
+                run, task, train, validation, phase=phase.name, initial_epoch=done["epochs"],
+                epochs=done["epochs"] + phase.epochs, best_value=done["best"],
+                callbacks=callbacks, monitor=self.monitor, mode=self.mode)
+        return done["epochs"]
+
+    def train_examples(self, data):
+        """Training examples (for steps per epoch)."""
+        return len(data.y_train)
+
+    def after_fit(self, run, data, task):
+        """Called after the last phase, before the best model is reloaded."""
+
+    def test_metrics(self, model, data, config):
+        """Metrics of the best model on the held-out test split."""
+        raise NotImplementedError
+
+    def summary(self, run, data, model):
+        """Extra entries of metrics.json besides test, seconds and epochs."""
+        extra = {"skipped": getattr(data, "skipped", 0)}
+        try:
+            extra["train_examples"] = int(self.train_examples(data))
+        except (AttributeError, TypeError):
+            pass
+        return extra
+
+    # ---- hooks: a trained run ---------------------------------------------
+    def restore(self, path, config):
+        """What the run folder holds besides the model (a dict)."""
+        return {}
+
+    def evaluate(self, trained, data=None, skip_bad=False):
+        """`evaluate`: test metrics of a trained run."""
+        raise NotImplementedError
+
+    def predict_rows(self, trained, inputs, **options):
+        """`predict`: one dict per input."""
+        raise NotImplementedError
+
+    def export(self, trained, out):
+        """`export`: a SavedModel in `out`."""
+        raise NotImplementedError
+
+    # ---- hooks: command line ----------------------------------------------
+    def predict_arguments(self, parser):
+        """Arguments of `predict` besides --run (default: INPUT..., --out, --skip-bad)."""
+        add_run_argument(parser)
+        parser.add_argument("inputs", nargs="+", metavar="INPUT", help=self.inputs_help)
+        parser.add_argument("--out", help="CSV file (default: <run>/predictions.csv)")
+
+    def predict_options(self, args):
+        """(inputs, keyword options of predict_rows) from the parsed arguments."""
+        return args.inputs, {"skip_bad": args.skip_bad} if hasattr(args, "skip_bad") else {}
+
+    def write_predictions(self, trained, rows, args):
+        """Print `predict`'s rows as CSV and write them to --out or the run folder."""
+        out = Path(args.out) if getattr(args, "out", None) else trained.path / "predictions.csv"
+        text = rows_to_csv(rows)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        sys.stdout.write(text)
+        return {"predictions": rows, "path": str(out)}
+
+    def extra_verbs(self):
+        """The app's own verbs (explain, translate, chat, sample...)."""
+        return []
+
+    # ---- the lifecycle (not hooks) ----------------------------------------
+    def make_config(self, options=None, config=None):
+        """A config from keyword options (UsageError on bad names or values)."""
+        if config is not None:
+            if options:
+                config = dataclasses.replace(config, **options)
+            return config
+        return build_config(self.config_class, dict(options or {}))
+
+    def resolve(self, config, profile, given, resolved):
+        """Apply `defaults(profile)` to options not given and not yet resolved."""
+        changes = {}
+        for name, (value, reason) in self.defaults(profile, config).items():
+            if name in given or name in resolved:
+                continue
+            resolved[name] = {"value": value, "reason": reason}
+            changes[name] = value
+            log.info("%s %s: %s", name, value, reason)
+        if not changes:
+            return config
+        try:
+            return dataclasses.replace(config, **changes)
+        except (TypeError, ValueError) as error:
+            raise UsageError(str(error)) from None
+
+    def prepare(self, config, given=()):
+        """Config resolution and data loading: (config, data, resolved)."""
+        resolved = {}
+        scanned = self.scan(config)
+        config = self.resolve(config, scanned, given, resolved)
+        data = self.load_data(config)  # every file checked before a run folder exists
+        config = self.resolve(config, {**scanned, **self.profile(data)}, given, resolved)
+        return config, data, resolved
+
+    def train(self, config, argv=(), given=()):
+        """The whole `train` verb; returns a RunResult."""
+        strategy = training.get_strategy(config.strategy)
+        config, data, resolved = self.prepare(config, given)
+        run = training.start_run(self.name, config, argv, strategy=strategy, resolved=resolved)
+        self.on_run_start(run, data)
+        with run.strategy.scope():
+            task = self.build_task(config, data)
+        epochs = self.fit(run, data, task)
+        self.after_fit(run, data, task)
+        best = training.load_best_model(run.path)
+        test = run.extra.pop("test", None) or self.test_metrics(best, data, config)
+        metrics = training.finish_run(run, test, epochs, **self.summary(run, data, best))
+        return RunResult(run.path, metrics)
+
+    def load(self, run_dir, **overrides):
+        """Open a run folder as a TrainedModel (UsageError if it is not one)."""
+        path = Path(run_dir)
+        saved = training.load_run(path)
+        if saved.get("app") not in (None, self.name):
+            raise UsageError(f"{path}: a {saved['app']} run, not a {self.name} run")
+        known = {f.name for f in dataclasses.fields(self.config_class)}
+        values = {k: v for k, v in saved.get("config", {}).items() if k in known}
+        config = build_config(self.config_class, {**values, **overrides})
+        model = training.load_best_model(path)
+        return TrainedModel(self, path, config, model, self.restore(path, config))
+
+    # ---- the command line -------------------------------------------------
+    def verbs(self):
+        """train, evaluate, predict, export and the app's own verbs."""
+        return [
+            Verb("train", self.train_help, self._train_verb, config_cls=self.config_class),
+            Verb("evaluate", "metrics of a trained run on held-out data", self._evaluate_verb,
+                 evaluate_arguments),
+            Verb("predict", self.predict_help, self._predict_verb,
+                 self.predict_arguments),
+            Verb("export", "SavedModel that serves raw inputs", self._export_verb, add_export_arguments),
+            *self.extra_verbs(),
+        ]
+
+    def _train_verb(self, args):
+        return self.train(args.config, args.argv, given=args.given).metrics
+
+    def _evaluate_verb(self, args):
+        return self.load(args.run).evaluate(args.data, skip_bad=args.skip_bad)
+
+    def _predict_verb(self, args):
+        trained = self.load(args.run)
+        inputs, options = self.predict_options(args)
+        return self.write_predictions(trained, trained.predict(inputs, **options), args)
+
+    def _export_verb(self, args):
+        return self.load(args.run).export(args.out)
+
+    def main(self, argv=None):
+        """`python -m apps.<name> VERB ...`; returns the verb's result dict."""
+        return dispatch(f"python -m apps.{self.name}", self.description, self.verbs(), argv)
+
+
+def evaluate_arguments(parser):
+    add_run_argument(parser)
+    parser.add_argument("--data", help="evaluate on all of this data set instead of the held-out split")
+
+
+def rows_to_csv(rows):
+    """CSV text of a list of dicts (columns: the first row's keys)."""
+    text = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(text, fieldnames=list(rows[0]), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return text.getvalue()
+
+
+def read_run_config(run_dir):
+    """The resolved config dict of a run folder."""
+    return read_json(Path(run_dir) / "config.json").get("config", {})
+
+
+class PythonAPI:
+    """The module-level API of one app, bound to its App declaration.
+
+    `apps/<app>/__init__.py` exposes `train`, `load`, `export` and `main`
+    through it; the App module is imported on first use, not at package
+    import (so `python -m apps list` and `apps.<app>.config` stay light).
+    """
+
+    def __init__(self, module, attribute="APP"):
+        self.module = module
+        self.attribute = attribute
+
+    @property
+    def app(self):
+        return getattr(importlib.import_module(self.module), self.attribute)
+
+    def train(self, config=None, **options):
+        """Train with the CLI's options as keyword arguments; returns a RunResult."""
+        app = self.app
+        given = set(options) | (explicit_fields(config) if config is not None else set())
+        config = app.make_config(options, config)
+        return app.train(config, argv=["train", *(f"--set={k}={v}" for k, v in options.items())],
+                         given=given)
+
+    def load(self, run_dir, **overrides):
+        """A TrainedModel of any run folder of this app."""
+        return self.app.load(run_dir, **overrides)
+
+    def export(self, run_dir, out=None):
+        """Export a run folder's model as a SavedModel (default <run>/saved_model)."""
+        return self.app.load(run_dir).export(out)
+
+    def main(self, argv=None):
+        return self.app.main(argv)
+
+    def attribute_of(self, name):
+        if name in ("train", "load", "export", "main"):
+            return getattr(self, name)
+        if name == "app":
+            return self.app
+        raise AttributeError(name)
+
+
+def explicit_fields(config):
+    """Options of a config object that differ from the dataclass defaults."""
+    fresh = type(config)()
+    return {f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(fresh, f.name)}
+
+
+def python_api(module_name, app_module):
+    """A module `__getattr__` giving `train`, `load`, `export`, `main`, `app`."""
+    api = PythonAPI(app_module)
+
+    def module_getattr(name):
+        try:
+            return api.attribute_of(name)
+        except AttributeError:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r}") from None
+
+    return module_getattr
