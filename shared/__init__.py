@@ -24,7 +24,7 @@ def _import_tensorflow_quietly():
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
-        import tensorflow as tf
+        import tensorflow as tf  # deferred on purpose: imported with stderr sent to /dev/null
 
         tf.config.list_physical_devices("GPU")  # the CUDA probe logs now, not later
     finally:

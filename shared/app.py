@@ -42,6 +42,7 @@ from shared.cli import (
     dispatch,
 )
 from shared.errors import UsageError
+from shared.finetune import freeze, unfreeze_top
 from shared.records import read_json
 
 log = logging.getLogger("annsuite")
@@ -82,8 +83,6 @@ def fine_tune_phases(backbone, *, epochs, fine_tune_epochs, learning_rate,
     again with BatchNorm kept in inference mode, at
     `fine_tune_learning_rate` (default a tenth).
     """
-    from shared.finetune import freeze, unfreeze_top
-
     def unfreeze(task):
         if unfreeze_blocks is None:
             backbone.trainable = True
@@ -295,7 +294,6 @@ class App:
                 continue
             resolved[name] = {"value": value, "reason": reason}
             changes[name] = value
-            log.info("%s %s: %s", name, value, reason)
         if not changes:
             return config
         try:
@@ -317,6 +315,8 @@ class App:
         strategy = training.get_strategy(config.strategy)
         config, data, resolved = self.prepare(config, given)
         run = training.start_run(self.name, config, argv, strategy=strategy, resolved=resolved)
+        for name, entry in resolved.items():  # into train.log, which exists from here on
+            log.info("%s %s: %s", name, entry["value"], entry["reason"])
         self.on_run_start(run, data)
         with run.strategy.scope():
             task = self.build_task(config, data)

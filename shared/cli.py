@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from shared.errors import AnnsuiteError, UsageError
 
 log = logging.getLogger("annsuite")
@@ -107,8 +109,6 @@ def add_config_arguments(parser, config_cls):
 
 def read_config_file(path):
     """Read a JSON or YAML mapping of option values."""
-    import yaml
-
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"--config {path}: no such file")

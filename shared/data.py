@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+from keras.utils import Progbar
+from PIL import Image, UnidentifiedImageError
+from sklearn.model_selection import train_test_split
 
-from shared.errors import DataError
+from shared.errors import DataError, UsageError
 
 log = logging.getLogger("annsuite")
 
@@ -67,8 +71,6 @@ def read_image(path, channels=3):
     Raises:
         DataError: empty, not an image, truncated or otherwise corrupt.
     """
-    from PIL import Image, UnidentifiedImageError
-
     path = Path(path)
     try:
         if path.stat().st_size == 0:
@@ -92,8 +94,6 @@ def resize_images(images, size):
     The same TensorFlow op serves the exported model, so training and
     serving see identical pixels.
     """
-    import tensorflow as tf
-
     images = np.asarray(images, dtype="float32")
     if images.shape[-3:-1] == (size, size):
         return images
@@ -102,8 +102,6 @@ def resize_images(images, size):
 
 def read_images(paths, size, channels, bad, workers=None):
     """Read and resize image files in parallel; returns (array, kept paths)."""
-    from keras.utils import Progbar
-
     paths = list(paths)
     workers = workers or min(8, (os.cpu_count() or 2) * 2)
     progress = Progbar(len(paths), unit_name="image") if len(paths) > 2000 else None
@@ -139,8 +137,6 @@ def split_indices(labels, fractions, seed, stratify=True):
     Returns:
         (train, validation, test) index arrays.
     """
-    from sklearn.model_selection import train_test_split
-
     labels = np.asarray(labels)
     indices = np.arange(len(labels))
     validation_fraction, test_fraction = fractions
@@ -159,8 +155,6 @@ def split_indices(labels, fractions, seed, stratify=True):
 
 def make_dataset(x, y, batch_size, shuffle=False, seed=0):
     """An in-memory tf.data pipeline: (shuffle), batch, prefetch."""
-    import tensorflow as tf
-
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -173,8 +167,6 @@ def list_input_files(specs, wanted=is_image_file):
     Raises:
         UsageError: a path that does not exist, or nothing to read.
     """
-    from shared.errors import UsageError
-
     files = []
     for spec in specs:
         path = Path(spec)

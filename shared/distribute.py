@@ -25,7 +25,9 @@ import os
 import tempfile
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 # keras-team/keras#20585: under MultiWorkerMirroredStrategy, Keras 3 (seen up
 # to 3.15.1 with TensorFlow 2.21) (a) builds the model symbolically from the
@@ -44,8 +46,13 @@ def keras_is_affected(version):
 
 
 def patch_keras_multi_worker():
-    """Apply the keras#20585 fix once (no-op on unaffected versions)."""
-    import keras
+    """Apply the keras#20585 fix once (no-op on unaffected versions).
+
+    The bug is inside Keras's TensorFlow trainer, so the fix has to replace
+    two of its private functions; it is guarded by the Keras version
+    (AFFECTED_KERAS) and tested with two workers (tests/scaleout).
+    """
+    # Keras's private trainer module, only when a multi-worker run needs the fix.
     from keras.src.backend.tensorflow import trainer
 
     if not keras_is_affected(keras.__version__) or getattr(trainer, "_annsuite_patched", False):
@@ -54,8 +61,6 @@ def patch_keras_multi_worker():
 
     def reduce_per_replica(values, strategy, reduction):
         if reduction in ("mean", "auto") and trainer._collective_all_reduce_multi_worker(strategy):
-            import tensorflow as tf
-
             def reduce_one(value):
                 axis = 0 if value.shape.rank else None
                 return strategy.reduce("MEAN", value, axis=axis)
@@ -82,8 +87,6 @@ def patch_keras_multi_worker():
 
 
 def _all_distributed(batch):
-    import tensorflow as tf
-
     return all(isinstance(x, tf.distribute.DistributedValues) for x in tf.nest.flatten(batch))
 
 
@@ -125,8 +128,6 @@ def global_batch_size(batch_size, strategy):
 
 def distribute_dataset(dataset, batch_size, strategy):
     """Rebatch to the global batch size and set DATA auto-sharding."""
-    import tensorflow as tf
-
     if dataset is None or not isinstance(dataset, tf.data.Dataset) or \
             strategy.num_replicas_in_sync <= 1:
         return dataset
@@ -158,8 +159,6 @@ def predict(model, inputs, batch_size=256):
     There the model is called batch by batch instead; elsewhere this is
     `model.predict`. `inputs`: an array or a structure of arrays.
     """
-    import keras
-
     if not is_multi_worker(getattr(model, "distribute_strategy", None)):
         return model.predict(inputs, batch_size=batch_size, verbose=0)
     count = len(keras.tree.flatten(inputs)[0])
@@ -186,17 +185,12 @@ class RepeatedPredict:
     """
 
     def __init__(self, inputs, batch_size=256):
-        import keras
-
         self.inputs = inputs
         self.batch_size = batch_size
         self.count = len(keras.tree.flatten(inputs)[0])
         self._model = self._forward = None
 
     def __call__(self, model):
-        import keras
-        import tensorflow as tf
-
         if model is not self._model:
             self._model = model
             self._forward = tf.function(lambda batch: model(batch, training=False))

@@ -13,7 +13,9 @@ import logging
 import shutil
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from shared.errors import AnnsuiteError
 
@@ -66,9 +68,6 @@ def export_saved_model(resources, serve, input_signature, out_dir, examples, exp
     Raises:
         ExportError: above `tolerance`; nothing is published then.
     """
-    import keras
-    import tensorflow as tf
-
     out_dir = Path(out_dir)
     tmp = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)

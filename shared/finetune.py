@@ -39,8 +39,31 @@ def unfreeze_top(backbone, blocks):
     units = unit_layers(backbone)
     for layer in units[: max(len(units) - blocks, 0)]:
         layer.trainable = False
-    # Keras has no public walk over sub-layers of custom layers.
-    for layer in backbone._flatten_layers(include_self=False, recursive=True):
+    for layer in walk_layers(backbone):
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
     return len(units[-blocks:]) if blocks else 0
+
+
+def walk_layers(layer, seen=None):
+    """Every layer inside `layer` (not itself), nested models and blocks included.
+
+    Keras has no public recursive walk over the sub-layers of custom
+    layers, so this follows `Model.layers` and the Layer-valued attributes
+    (and lists of layers) that the shared blocks hold their parts in.
+    """
+    seen = set() if seen is None else seen
+    children = list(layer.layers) if isinstance(layer, keras.Model) else []
+    for value in vars(layer).values():
+        if isinstance(value, keras.layers.Layer):
+            children.append(value)
+        elif isinstance(value, (list, tuple)):
+            children.extend(item for item in value if isinstance(item, keras.layers.Layer))
+    found = []
+    for child in children:
+        if id(child) in seen or child is layer:
+            continue
+        seen.add(id(child))
+        found.append(child)
+        found.extend(walk_layers(child, seen))
+    return found

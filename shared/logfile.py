@@ -17,4 +17,7 @@ def attach_log_file(path):
     detach_log_file()
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setLevel(logging.INFO)
     log.addHandler(handler)
+    if log.getEffectiveLevel() > logging.INFO:  # the Python API: train.log is as full as the CLI's
+        log.setLevel(logging.INFO)

@@ -8,17 +8,17 @@ import os
 import platform
 from pathlib import Path
 
+import keras
+import numpy
+import tensorflow as tf
+
 
 def library_versions():
     """Versions of the libraries a result depends on."""
-    import keras
-    import numpy
-    import tensorflow as tf
-
     versions = {"python": platform.python_version(), "tensorflow": tf.__version__,
                 "keras": keras.__version__, "numpy": numpy.__version__}
     try:
-        import keras_hub
+        import keras_hub  # deferred: heavy, and only its version is read here
 
         versions["keras_hub"] = keras_hub.__version__
     except ImportError:  # pragma: no cover - keras-hub is a pinned dependency

@@ -27,7 +27,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keras
 import numpy as np
+import pandas as pd
+import tensorflow as tf
 
 from shared import distribute
 from shared.callbacks.checkpoints import (
@@ -88,9 +91,6 @@ def new_run_path(app, config):
 
 def seed_everything(seed, deterministic=False):
     """Seed Python, NumPy and the backend; optionally force op determinism."""
-    import keras
-    import tensorflow as tf
-
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -98,8 +98,6 @@ def seed_everything(seed, deterministic=False):
 
 def get_strategy(name):
     """`auto`: MirroredStrategy over several local GPUs, else the default."""
-    import tensorflow as tf
-
     if name == "multi-worker":
         if "TF_CONFIG" not in os.environ:
             raise UsageError("--strategy multi-worker needs the TF_CONFIG environment variable")
@@ -130,8 +128,6 @@ def start_run(app, config, argv=(), strategy=None, resolved=None):
     path.mkdir(parents=True, exist_ok=True)
     attach_log_file(path / "train.log")
     if config.mixed_precision:
-        import keras
-
         keras.mixed_precision.set_global_policy("mixed_float16")
     seed_everything(config.seed, config.deterministic)
     write_json(path / "config.json", {
@@ -155,8 +151,6 @@ def check_same_config(path, config):
 
 def previous_best(run, monitor, mode, best_value):
     """The best monitored value so far: earlier phases, history.csv, best.json."""
-    import pandas as pd
-
     path = run.path / "history.csv"
     values = [] if best_value is None else [best_value]
     saved = saved_best_value(run.checkpoint_path.parent)
@@ -173,8 +167,6 @@ def previous_best(run, monitor, mode, best_value):
 
 def standard_callbacks(run, phase, monitor="val_loss", mode="min", best_value=None):
     """Best weights, history.csv, TensorBoard, NaN stop, early stop, backup."""
-    import keras
-
     callbacks = [
         # Before the history, so that history.csv never claims a best that was not saved.
         BestWeights(run.checkpoint_path.parent, monitor=monitor, mode=mode,
@@ -276,8 +268,6 @@ def load_run(run_dir):
 
 def load_best_model(run_dir):
     """Load checkpoints/best.keras safely (no code from the file runs)."""
-    import keras
-
     path = Path(run_dir) / "checkpoints" / "best.keras"
     if not path.is_file():
         raise UsageError(f"{path}: no trained model in this run folder (train first)")

@@ -96,17 +96,24 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=False)
         self.state_path = Path(backup_dir) / "state.json"
 
+    # _load_model and _save_model are the hooks Keras's BackupAndRestore calls;
+    # it has no public ones (keras/src/callbacks/backup_and_restore.py).
     def _load_model(self):
         if not self.state_path.exists():
             return
         state = read_json(self.state_path)
-        path = Path(self.backup_dir) / state["weights"]
+        name = str(state.get("weights", ""))
+        if Path(name).name != name or not name:  # never follow a path out of the backup folder
+            raise ValueError(f"{self.state_path}: weights {name!r} is not a file name in the backup folder")
+        path = Path(self.backup_dir) / name
         if path.suffix == ".npz":
             load_state(self.model, path)
         else:  # a Keras weights file, left by an earlier version
             if self.model.optimizer is not None and not self.model.optimizer.built:
                 self.model.optimizer.build(self.model.trainable_variables)
             self.model.load_weights(str(path))
+        # The epoch fit resumes from: Keras's own BackupAndRestore sets this
+        # attribute too; there is no public way for a callback to move it.
         self.model._initial_epoch = int(state["epoch"])
 
     def _save_model(self):

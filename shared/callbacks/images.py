@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 
+import matplotlib.pyplot as plt
 import numpy as np
+from PIL import Image
 
 from shared.callbacks.writer import SummaryWriterCallback
 
 
 def figure_to_image(figure):
     """Render a matplotlib figure to a uint8 RGB array (and close it)."""
-    import matplotlib.pyplot as plt
-    from PIL import Image
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(figure)

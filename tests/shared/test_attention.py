@@ -10,6 +10,7 @@ from shared.layers.attention import (
     LuongAttention,
     masked_softmax,
 )
+from tests.layer_test_case import run_layer_test
 
 RNG = np.random.default_rng(0)
 VALUES = RNG.normal(size=(2, 5, 6)).astype("float32")
@@ -74,11 +75,19 @@ def test_attention_pooling_uses_the_embedding_mask():
     np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("layer", attention_layers() + [AttentionPooling(3, return_weights=True)],
-                         ids=lambda layer: layer.name)
-def test_config_round_trip(layer):
-    clone = type(layer).from_config(layer.get_config())
-    assert clone.get_config() == layer.get_config()
+@pytest.mark.parametrize("cls,kwargs", [(BahdanauAttention, {"units": 4}),
+                                        (LuongAttention, {"score_mode": "general"}),
+                                        (LuongAttention, {"score_mode": "dot", "scale": True})])
+def test_attention_layer_contract(cls, kwargs):
+    run_layer_test(cls, kwargs, input_data=[VALUES[:, :3], VALUES],
+                   expected_output_shape=[(2, 3, 6), (2, 3, 5)])
+
+
+@pytest.mark.parametrize("return_weights", [False, True])
+def test_attention_pooling_layer_contract(return_weights):
+    shapes = [(2, 6), (2, 5)] if return_weights else (2, 6)
+    run_layer_test(AttentionPooling, {"units": 3, "return_weights": return_weights}, input_data=VALUES,
+                   expected_output_shape=shapes)
 
 
 def test_model_with_attention_reloads_with_equal_outputs(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from shared.architectures import BACKBONES
 from shared.backbones import build_backbone, save_backbone
 from shared.errors import UsageError
-from shared.finetune import freeze, unfreeze_top, unit_layers
+from shared.finetune import freeze, unfreeze_top, unit_layers, walk_layers
 
 BUILT_IN = ("lenet5", "alexnet", "vgg", "inception", "resnet")
 
@@ -97,6 +97,9 @@ def test_fine_tuning_unfreezes_top_blocks_and_keeps_batch_norm_frozen():
     assert unfrozen == 2
     units = unit_layers(backbone)
     assert [layer.trainable for layer in units] == [False] * (len(units) - 2) + [True, True]
-    norms = [layer for layer in backbone._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+    norms = [layer for layer in walk_layers(backbone) if isinstance(layer, keras.layers.BatchNormalization)]
     assert norms and not any(layer.trainable for layer in norms)
+    # Keras's private walk is the oracle that the public-API walk finds every layer.
+    everything = {id(layer) for layer in backbone._flatten_layers(include_self=False)}
+    assert {id(layer) for layer in walk_layers(backbone)} == everything
     assert backbone.trainable_weights  # the two top blocks' convolutions
