@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keras
+
 from shared import training
 from shared.cli import (
     Verb,
@@ -43,7 +45,7 @@ from shared.cli import (
 )
 from shared.errors import UsageError
 from shared.finetune import freeze, unfreeze_top
-from shared.records import read_json
+from shared.records import read_json, replace_atomically
 
 log = logging.getLogger("annsuite")
 
@@ -104,6 +106,9 @@ class RunResult:
     metrics: dict
 
 
+MODEL_FILE = "model.keras"
+
+
 @dataclass
 class TrainedModel:
     """A trained run, opened from its folder: `predict` takes raw inputs.
@@ -112,7 +117,9 @@ class TrainedModel:
         app: the App that trained it.
         path: the run folder.
         config: the resolved config the run was trained with.
-        model: the best Keras model (`checkpoints/best.keras`).
+        model: `model.keras`, the model that carries its preprocessing (raw
+            inputs in, decoded outputs out), for apps that write one; else the
+            best checkpoint.
         state: what the app's `restore` hook read besides the model.
     """
 
@@ -121,6 +128,14 @@ class TrainedModel:
     config: object
     model: object
     state: dict = field(default_factory=dict)
+    _network: object = None
+
+    @property
+    def network(self):
+        """The trained network on preprocessed arrays (`checkpoints/best.keras`)."""
+        if self._network is None:
+            self._network = training.load_best_model(self.path)
+        return self._network
 
     def predict(self, inputs, **options):
         """The rows the CLI's `predict` prints, as a list of dicts."""
@@ -237,6 +252,10 @@ class App:
         return extra
 
     # ---- hooks: a trained run ---------------------------------------------
+    def inference_model(self, network, data, config):
+        """The model `model.keras` holds: preprocessing + network + decoding (None: none)."""
+        return None
+
     def restore(self, path, config):
         """What the run folder holds besides the model (a dict)."""
         return {}
@@ -324,8 +343,17 @@ class App:
         self.after_fit(run, data, task)
         best = training.load_best_model(run.path)
         test = run.extra.pop("test", None) or self.test_metrics(best, data, config)
+        self.save_inference_model(run, best, data, config)
         metrics = training.finish_run(run, test, epochs, **self.summary(run, data, best))
         return RunResult(run.path, metrics)
+
+    def save_inference_model(self, run, network, data, config):
+        """Write `model.keras` (atomically, the chief only) when the app builds one."""
+        if not run.chief:
+            return
+        model = self.inference_model(network, data, config)
+        if model is not None:
+            replace_atomically(model.save, run.path / MODEL_FILE)
 
     def load(self, run_dir, **overrides):
         """Open a run folder as a TrainedModel (UsageError if it is not one)."""
@@ -336,8 +364,25 @@ class App:
         known = {f.name for f in dataclasses.fields(self.config_class)}
         values = {k: v for k, v in saved.get("config", {}).items() if k in known}
         config = build_config(self.config_class, {**values, **overrides})
-        model = training.load_best_model(path)
-        return TrainedModel(self, path, config, model, self.restore(path, config))
+        model, network = self.load_model(path), None
+        if model is None:
+            model = network = training.load_best_model(path)
+        return TrainedModel(self, path, config, model, self.restore(path, config), network)
+
+    def load_model(self, path):
+        """`model.keras` of a run (safe mode), None for apps that write none.
+
+        A run of an app that writes one, trained before it did, stops with one line.
+        """
+        file = Path(path) / MODEL_FILE
+        if file.is_file():
+            return keras.saving.load_model(file, safe_mode=True)
+        if type(self).inference_model is not App.inference_model:
+            if (Path(path) / "metrics.json").is_file():
+                raise UsageError(f"{path}: trained by an earlier annsuite (no {MODEL_FILE}, the model that "
+                                 "carries its preprocessing); train it again with this version")
+            raise UsageError(f"{path}: no trained model in this run folder (train first)")
+        return None
 
     # ---- the command line -------------------------------------------------
     def verbs(self):

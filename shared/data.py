@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from sklearn.model_selection import train_test_split
 
 from shared.errors import DataError, UsageError
+from shared.images import encode_png
 
 log = logging.getLogger("annsuite")
 
@@ -194,3 +195,24 @@ class Splits:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+
+
+def read_image_files(specs, channels, skip_bad=False):
+    """Image files (folders expanded) as PNG bytes of their decoded pixels: (bytes, kept paths).
+
+    Every file is decoded and checked here (PIL reads formats TensorFlow's
+    decoder does not, e.g. TIFF and WebP); the lossless PNG re-encoding is
+    what a model that decodes its own inputs (`shared.layers.DecodeImages`)
+    receives, so it sees exactly the pixels training saw.
+    """
+    bad = BadInputs(skip_bad)
+    encoded, kept = [], []
+    for path in list_input_files(specs):
+        try:
+            encoded.append(encode_png(read_image(path, channels)))
+        except DataError as error:
+            bad.report(error)
+            continue
+        kept.append(path)
+    bad.summary()
+    return np.array(encoded, dtype=object), kept

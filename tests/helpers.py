@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import subprocess
@@ -90,5 +91,34 @@ def api_predict_in_subprocess(app, run_dir, inputs, **options):
     payload = json.dumps({"run": str(run_dir), "inputs": [str(i) for i in inputs], "options": options})
     done = subprocess.run([sys.executable, "-c", code.format(app=app), payload], capture_output=True,
                           text=True, check=False, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def model_file_predict_in_subprocess(run_dir, inputs):
+    """`keras.saving.load_model(RUN/model.keras, safe_mode=True).predict(inputs)` in a fresh
+    interpreter after `import apps` only; returns the outputs as JSON-able lists.
+
+    `inputs`: a list of strings, or of bytes (encoded images), passed as one batch.
+    """
+    code = (
+        "import base64, json, sys\n"
+        "import numpy as np\n"
+        "import apps, keras, tensorflow as tf\n"
+        "args = json.loads(sys.argv[1])\n"
+        "values = [base64.b64decode(v) if args['bytes'] else v for v in args['inputs']]\n"
+        "model = keras.saving.load_model(args['model'], safe_mode=True)\n"
+        "batch = tf.constant(values) if args['bytes'] else np.array(values, dtype=object)\n"
+        "out = model.predict(batch, verbose=0)\n"
+        "out = out if isinstance(out, dict) else {'output': out}\n"
+        "def plain(a):\n"
+        "    a = np.asarray(a)\n"
+        "    return [x.decode() for x in a.ravel()] if a.dtype.kind in 'OS' else a.tolist()\n"
+        "print(json.dumps({k: plain(v) for k, v in out.items()}))\n")
+    is_bytes = bool(inputs) and isinstance(inputs[0], bytes)
+    payload = json.dumps({"model": str(Path(run_dir) / "model.keras"), "bytes": is_bytes,
+                          "inputs": [base64.b64encode(v).decode() if is_bytes else v for v in inputs]})
+    done = subprocess.run([sys.executable, "-c", code, payload], capture_output=True, text=True,
+                          check=False, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

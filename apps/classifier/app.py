@@ -6,7 +6,9 @@ import dataclasses
 import logging
 import shutil
 
+import keras
 import numpy as np
+import tensorflow as tf
 from sklearn.model_selection import StratifiedKFold
 
 from apps.classifier import explain, figures
@@ -19,9 +21,11 @@ from shared.app import App, Phase, fine_tune_phases
 from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
 from shared.cli import Verb, add_run_argument
-from shared.data import make_dataset
+from shared.data import make_dataset, read_image_files
 from shared.distribute import RepeatedPredict
-from shared.records import read_json, write_json
+from shared.images import save_png
+from shared.layers import ClassLabels, DecodeImages
+from shared.records import write_json
 from shared.training import Run, load_best_model
 
 log = logging.getLogger("annsuite")
@@ -29,6 +33,8 @@ log = logging.getLogger("annsuite")
 GRID_SIZE = 18
 CONFUSION_SAMPLES = 512
 PARITY_IMAGES = 8
+EXAMPLES = 16
+EXAMPLES_FOLDER = "examples"
 
 
 def epoch_images(x_val, y_val, class_names):
@@ -69,9 +75,20 @@ class ClassifierApp(App):
         return load_data(config)
 
     def on_run_start(self, run, data):
+        # For people: written from the data, never read back (the model carries its labels).
         write_json(run.path / "labels.json", {
             "class_names": data.class_names, "image_size": int(data.image_shape[0]),
             "channels": int(data.image_shape[-1]), "source": data.source})
+        images = data.x_test if len(data.x_test) else data.x_val
+        for index, image in enumerate(images[:EXAMPLES]):  # held-out images: export parity, explain
+            save_png(image, run.path / EXAMPLES_FOLDER / f"test-{index:03d}.png")
+
+    def inference_model(self, network, data, config):
+        """Encoded image bytes -> label, class id, probability, probabilities."""
+        image_bytes = keras.Input((), dtype="string", name="image_bytes")
+        images = DecodeImages(int(data.image_shape[0]), int(data.image_shape[-1]), name="decode_images")(image_bytes)
+        outputs = ClassLabels(data.class_names, name="class_labels")(network(images))
+        return keras.Model(image_bytes, outputs, name="image_classifier")
 
     def build_task(self, config, data):
         augment = config.augment if config.augment is not None else True
@@ -142,23 +159,16 @@ class ClassifierApp(App):
             return {"folds": run.extra["folds"]}
         return super().summary(run, data, model)
 
-    # ---- a trained run ----
-    def restore(self, path, config):
-        return read_json(path / "labels.json")
-
-    def trained_config(self, trained, skip_bad):
-        state = trained.state
-        return dataclasses.replace(trained.config, image_size=state["image_size"],
-                                   channels=state["channels"], skip_bad=skip_bad)
-
+    # ---- a trained run: model.keras carries the image size, channels and labels ----
     def evaluate(self, trained, data=None, skip_bad=False):
-        config = self.trained_config(trained, skip_bad)
+        size, channels, names = image_spec(trained.model)
+        config = dataclasses.replace(trained.config, image_size=size, channels=channels, skip_bad=skip_bad)
         if data:
-            x, y = load_eval_data(config, data, trained.state["class_names"])
+            x, y = load_eval_data(config, data, names)
         else:
             loaded = load_data(config)
             x, y = loaded.x_test, loaded.y_test
-        result = {"test": scores(trained.model.predict(x, batch_size=256, verbose=0), y),
+        result = {"test": scores(trained.network.predict(x, batch_size=256, verbose=0), y),
                   "data": data or "held-out test split"}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: %s", result["test"])
@@ -166,18 +176,15 @@ class ClassifierApp(App):
 
     def predict_rows(self, trained, inputs, skip_bad=False):
         """file, label, probability of each image file (folders expanded)."""
-        state = trained.state
-        images, paths = read_inputs(inputs, state["image_size"], state["channels"], skip_bad)
-        probabilities = trained.model.predict(images, batch_size=256, verbose=0)
-        return [{"file": str(path), "label": state["class_names"][int(p.argmax())],
-                 "probability": round(float(p.max()), 6)} for path, p in zip(paths, probabilities)]
+        _, channels, _ = image_spec(trained.model)
+        encoded, paths = read_image_files(inputs, channels, skip_bad)
+        outputs = trained.model.predict(tf.constant(list(encoded)), batch_size=256, verbose=0) if len(encoded) else {}
+        return [{"file": str(path), "label": label.decode("utf-8"), "probability": round(float(p), 6)}
+                for path, label, p in zip(paths, outputs.get("label", []), outputs.get("probability", []))]
 
     def export(self, trained, out):
-        data = load_data(self.trained_config(trained, False))
-        images = data.x_test[:PARITY_IMAGES] if len(data.x_test) else data.x_val[:PARITY_IMAGES]
-        state = trained.state
-        return export_model(trained.model, state["class_names"], state["image_size"], state["channels"],
-                            images, out)
+        examples = sorted((trained.path / EXAMPLES_FOLDER).glob("*.png"))[:PARITY_IMAGES]
+        return export_model(trained.model, [path.read_bytes() for path in examples], out)
 
     def extra_verbs(self):
         def arguments(parser):
@@ -192,15 +199,20 @@ class ClassifierApp(App):
 
     def explain_verb(self, args):
         trained = self.load(args.run)
-        state = trained.state
+        size, channels, class_names = image_spec(trained.model)
         if args.inputs:
-            images, paths = read_inputs(args.inputs, state["image_size"], state["channels"], args.skip_bad)
-            names = [p.stem for p in paths]
-        else:
-            images = load_data(self.trained_config(trained, args.skip_bad)).x_test[: args.count]
-            names = [f"test-{i:03d}" for i in range(len(images))]
-        return explain.write_explanations(trained.model, trained.path, images, names, state["class_names"],
-                                          args.method)
+            images, paths = read_inputs(args.inputs, size, channels, args.skip_bad)
+        else:  # the held-out test images the run keeps
+            images, paths = read_inputs([trained.path / EXAMPLES_FOLDER], size, channels, args.skip_bad)
+            images, paths = images[: args.count], paths[: args.count]
+        return explain.write_explanations(trained.network, trained.path, images, [p.stem for p in paths],
+                                          class_names, args.method)
+
+
+def image_spec(model):
+    """(image size, channels, class names) that a model.keras carries."""
+    decode = model.get_layer("decode_images")
+    return decode.image_size, decode.channels, model.get_layer("class_labels").class_names
 
 
 APP = ClassifierApp()

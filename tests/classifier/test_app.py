@@ -10,15 +10,23 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.classifier.data import load_data
 import apps.classifier as classifier
 from apps.classifier import main
+from apps.classifier.data import load_data
 from shared import training
-from shared.errors import UsageError
 from shared.backbones import build_backbone
 from shared.cli import run
+from shared.data import read_image
+from shared.errors import UsageError
 from shared.images import encode_png
-from tests.helpers import api_predict_in_subprocess, event_tags, jpeg_bytes, write_class_folder, write_png
+from tests.helpers import (
+    api_predict_in_subprocess,
+    event_tags,
+    jpeg_bytes,
+    model_file_predict_in_subprocess,
+    write_class_folder,
+    write_png,
+)
 
 TINY = ["--epochs", "2", "--width", "4", "--max-train-samples", "240", "--patience", "0", "--batch-size", "32"]
 
@@ -85,7 +93,24 @@ def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
     inputs = [str(images / "square"), str(images / "disk" / "disk-00.png")]
     cli = main(["predict", "--run", str(run.path), *inputs, "--out", str(tmp_path / "p.csv")])
     assert api_predict_in_subprocess("classifier", run.path, inputs) == cli["predictions"]
+    files = sorted((images / "square").iterdir()) + [images / "disk" / "disk-00.png"]
+    pngs = [f for f in files if f.suffix == ".png"]
+    raw = model_file_predict_in_subprocess(run.path, [encode_png(read_image(f, 3)) for f in pngs])
+    by_file = {row["file"]: row for row in cli["predictions"]}
+    assert raw["label"] == [by_file[str(f)]["label"] for f in pngs]
+    np.testing.assert_allclose(raw["probability"], [by_file[str(f)]["probability"] for f in pngs], atol=1e-5)
     assert classifier.export(run.path, tmp_path / "sm")["max_abs_difference"] <= 1e-4
+
+
+def test_a_run_without_model_keras_asks_to_be_retrained(trained, tmp_path):
+    run_dir, _ = trained
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "labels.json"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    (old / "checkpoints" / "best.keras").write_bytes((run_dir / "checkpoints" / "best.keras").read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        classifier.load(old)
 
 
 def test_python_api_raises_usage_errors_not_system_exit():
