@@ -50,7 +50,7 @@ def plain_script(data, config):
     """Train and score the plain U-Net; returns quality and speed."""
     import keras
 
-    from apps.segmenter.train import confusion, scores
+    from apps.segmenter.evaluation import confusion, scores
 
     keras.utils.set_random_seed(config.seed)
     model = plain_unet(data.x_train.shape[1], data.num_classes, config.base_filters, config.depth)
@@ -65,7 +65,7 @@ def plain_script(data, config):
 
 
 def app_run(argv, config, train_examples):
-    from apps.segmenter.train import main
+    from apps.segmenter import main
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.time()

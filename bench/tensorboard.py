@@ -25,7 +25,7 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 def smoke_runs(logdir):
     from apps.classifier import main as classifier
-    from apps.segmenter.train import main as segmenter
+    from apps.segmenter import main as segmenter
 
     for name, seed in (("small", 1), ("wider", 2)):
         classifier(["train", "--run-dir", str(logdir / "classifier" / name), "--epochs", "4",

@@ -65,7 +65,8 @@ class Phase:
         learning_rate: passed to the app's `compile` hook.
         prepare: called with the task before compiling (freeze, unfreeze).
         decay: whether `compile` should decay the rate over the phase.
-        options: anything else the app's `compile` hook reads.
+        options: anything else the app's `compile` hook reads (class
+            weights, the void class...): the route from data to compile.
     """
 
     name: str
@@ -170,6 +171,9 @@ class App:
     mode = "min"
     train_help = "train a model"
     predict_help = "predict raw inputs with a trained run"
+    evaluate_help = "metrics of a trained run on held-out data"
+    evaluate_data_help = "evaluate on all of this data set instead of the held-out split"
+    export_help = "SavedModel that serves raw inputs"
     inputs_help = "inputs to predict"
 
     # ---- hooks: data ------------------------------------------------------
@@ -194,7 +198,10 @@ class App:
         """Called once the run folder exists (before the task is built)."""
 
     def build_task(self, config, data):
-        """The Keras model to train (called in the strategy scope)."""
+        """The Keras model to train (called in the strategy scope).
+
+        Parts the phases need (a backbone to freeze) can be kept as
+        attributes of the model when they are among its layers."""
         raise NotImplementedError
 
     def datasets(self, config, data):
@@ -291,6 +298,11 @@ class App:
         out.write_text(text, encoding="utf-8")
         sys.stdout.write(text)
         return {"predictions": rows, "path": str(out)}
+
+    def evaluate_arguments(self, parser):
+        """Arguments of `evaluate`: --run, --data, --skip-bad."""
+        add_run_argument(parser)
+        parser.add_argument("--data", help=self.evaluate_data_help)
 
     def extra_verbs(self):
         """The app's own verbs (explain, translate, chat, sample...)."""
@@ -389,11 +401,10 @@ class App:
         """train, evaluate, predict, export and the app's own verbs."""
         return [
             Verb("train", self.train_help, self._train_verb, config_cls=self.config_class),
-            Verb("evaluate", "metrics of a trained run on held-out data", self._evaluate_verb,
-                 evaluate_arguments),
+            Verb("evaluate", self.evaluate_help, self._evaluate_verb, self.evaluate_arguments),
             Verb("predict", self.predict_help, self._predict_verb,
                  self.predict_arguments),
-            Verb("export", "SavedModel that serves raw inputs", self._export_verb, add_export_arguments),
+            Verb("export", self.export_help, self._export_verb, add_export_arguments),
             *self.extra_verbs(),
         ]
 
@@ -414,11 +425,6 @@ class App:
     def main(self, argv=None):
         """`python -m apps.<name> VERB ...`; returns the verb's result dict."""
         return dispatch(f"python -m apps.{self.name}", self.description, self.verbs(), argv)
-
-
-def evaluate_arguments(parser):
-    add_run_argument(parser)
-    parser.add_argument("--data", help="evaluate on all of this data set instead of the held-out split")
 
 
 def rows_to_csv(rows):

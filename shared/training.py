@@ -124,7 +124,7 @@ def start_run(app, config, argv=(), strategy=None, resolved=None):
         path = distribute.worker_folder(path)
     resumed = (path / "config.json").exists()
     if resumed:
-        check_same_config(path, config)
+        check_same_config(path, config, resolved)
     path.mkdir(parents=True, exist_ok=True)
     attach_log_file(path / "train.log")
     if config.mixed_precision:
@@ -138,12 +138,18 @@ def start_run(app, config, argv=(), strategy=None, resolved=None):
     return Run(path=path, config=config, strategy=strategy, chief=chief)
 
 
-def check_same_config(path, config):
-    """Refuse to resume a run folder that holds a different configuration."""
+def check_same_config(path, config, resolved=None):
+    """Refuse to resume a run folder that holds a different configuration.
+
+    An option that an earlier version left unset (None) and this one
+    resolves from the data counts as the same.
+    """
     saved = read_json(path / "config.json").get("config", {})
     current = json.loads(json.dumps(dataclasses.asdict(config), default=str))
     ignored = {"run_dir", "name", "strategy"}
-    changed = sorted(k for k in current if k not in ignored and saved.get(k) != current[k])
+    resolved = resolved or {}
+    changed = sorted(k for k in current if k not in ignored and saved.get(k) != current[k]
+                     and not (saved.get(k) is None and k in resolved))
     if changed:
         raise UsageError(f"{path} holds a run with other options ({', '.join(changed)}); "
                          "resume it with the same options or choose another --run-dir")

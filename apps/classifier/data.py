@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.datasets import load_digits as sklearn_digits
 
 from shared.data import (
     BadInputs,
@@ -76,8 +77,6 @@ def load_idx(path, size):
 
 
 def load_digits(size):
-    from sklearn.datasets import load_digits as sklearn_digits
-
     digits = sklearn_digits()
     x = (digits.images[..., None] * (255.0 / 16.0)).astype("float32")
     return resize_images(x, size), digits.target.astype("int32"), [str(n) for n in range(10)]

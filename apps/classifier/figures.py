@@ -8,14 +8,13 @@ matplotlib.use("Agg")  # files only, never a window
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
 from shared.callbacks import figure_to_image  # noqa: E402
 
 
 def _font(size=11):
-    from PIL import ImageFont
-
     return ImageFont.load_default(size=size)
 
 
@@ -25,8 +24,6 @@ def confusion_matrix_image(y_true, y_pred, class_names, cell=34):
     Drawn with PIL, not matplotlib: it is made every epoch, and this is
     about twenty times faster.
     """
-    from PIL import Image, ImageDraw
-
     matrix = confusion_matrix(y_true, y_pred, labels=range(len(class_names)))
     count = len(class_names)
     margin = 8 + 7 * min(12, max(len(str(name)) for name in class_names))
@@ -74,8 +71,6 @@ def mosaic(images, columns, tile=64, gap=16):
 
 def prediction_grid_image(images, y_true, probabilities, class_names, columns=6):
     """Images labelled 'predicted (p) / true', wrong ones in red (PIL: fast)."""
-    from PIL import Image, ImageDraw
-
     canvas, height, width = mosaic(images, columns, gap=18)
     image = Image.fromarray(canvas)
     draw = ImageDraw.Draw(image)

@@ -1,6 +1,6 @@
 import sys
 
-from apps.segmenter.train import main
+from apps.segmenter.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.segmenter"))
+sys.exit(run(APP.main, prog="python -m apps.segmenter"))

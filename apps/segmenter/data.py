@@ -5,6 +5,10 @@ N x S x S x 3) and masks (int32 class ids, N x S x S) in deterministic
 train, validation and test splits; every file has been read and checked
 first. `make_dataset` builds the tf.data pipeline with augmentation applied
 identically to image and mask.
+
+The training size, when `image_size` is unset, is decided by the data
+(`DEFAULT_SIZE` of `data_kind`); the App resolves it before loading and
+records it in `config.json`.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
 from apps.segmenter import formats
 from apps.segmenter.config import parse_weights
@@ -25,6 +30,11 @@ from shared.errors import DataError, UsageError
 log = logging.getLogger("annsuite")
 
 DEFAULT_SIZE = {"scenes": 64, "real": 128}
+
+
+def data_kind(spec):
+    """"scenes" for the generated default data, "real" for a data folder."""
+    return "scenes" if spec in (None, "", "scenes") else "real"
 
 
 @dataclass
@@ -43,8 +53,6 @@ class SegData(Splits):
 
 def resize_pair(image, mask, size):
     """Resize an image (bilinear) and its mask (nearest) to size x size."""
-    import tensorflow as tf
-
     image = tf.image.resize(np.asarray(image, "float32"), (size, size), method="bilinear").numpy()
     mask = tf.image.resize(mask[..., None].astype("int32"), (size, size), method="nearest").numpy()[..., 0]
     return image, mask
@@ -119,16 +127,14 @@ def split_arrays(x, y, config):
 
 def load_data(config):
     """Load, check and split the data the config names."""
-    if config.data in (None, "", "scenes"):
-        size = config.image_size or DEFAULT_SIZE["scenes"]
+    size = config.image_size or DEFAULT_SIZE[data_kind(config.data)]
+    bad = BadInputs(config.skip_bad)
+    if data_kind(config.data) == "scenes":
         x, y = generate_scenes(config.scenes, size, seed=config.seed)
         arrays, names, ignore, source = {"all": (x, y)}, list(CLASS_NAMES), config.ignore_index, "scenes"
-        bad = BadInputs(config.skip_bad)
     else:
         if not Path(config.data).exists():
             raise UsageError(f"--data {config.data}: no such file or folder")
-        size = config.image_size or DEFAULT_SIZE["real"]
-        bad = BadInputs(config.skip_bad)
         arrays, names, ignore, source = load_folder(config, size, bad)
     if "all" in arrays:
         if len(arrays["all"][0]) < 5:
@@ -165,8 +171,6 @@ def class_weights(config, data):
 
 def augment_pair(image, mask, seed):
     """Random horizontal flip and crop (75-100 %) resized back; same for both."""
-    import tensorflow as tf
-
     size = tf.shape(image)[0]
     flip_seed, crop_seed = seed[0], seed[1]
     if tf.random.stateless_uniform([], seed=tf.stack([flip_seed, 0])) < 0.5:
@@ -183,8 +187,6 @@ def augment_pair(image, mask, seed):
 
 def make_dataset(x, y, batch_size, shuffle=False, seed=0, augment=False, weights=None, ignore_index=None):
     """tf.data pipeline of (image, mask[, pixel weights]) batches."""
-    import tensorflow as tf
-
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
+import matplotlib
 
-from shared.distribute import predict
+matplotlib.use("Agg")  # files only, never a window
+
+import numpy as np  # noqa: E402
+
+from shared.distribute import predict  # noqa: E402
 
 VOID_COLOUR = (0, 0, 0)
 
 
 def palette(num_classes):
     """A fixed, distinct colour per class (uint8, num_classes x 3)."""
-    import matplotlib
-
     cmap = matplotlib.colormaps["tab20" if num_classes > 10 else "tab10"]
     colours = [cmap(i % cmap.N)[:3] for i in range(num_classes)]
     return (np.asarray(colours) * 255).round().astype("uint8")

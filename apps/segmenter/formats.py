@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from shared.data import is_image_file, read_image, utf8_text
 from shared.errors import DataError, UsageError
@@ -182,8 +183,6 @@ def list_pairs(root, layout, bad):
 
 def read_mask(path, palette=None):
     """A mask file as an int64 array (H, W) of raw class values."""
-    from PIL import Image, UnidentifiedImageError
-
     try:
         if path.stat().st_size == 0:
             raise DataError(path, "empty file (0 bytes)")

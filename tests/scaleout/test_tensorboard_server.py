@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from apps.classifier import main as classifier
-from apps.segmenter.train import main as segmenter
+from apps.segmenter import main as segmenter
 
 
 def free_port():

@@ -11,10 +11,14 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from apps.segmenter.serving import encode_png, open_run, predict_full_size
-from apps.segmenter.train import main
+import apps.segmenter as segmenter
+from apps.segmenter import main
+from apps.segmenter.app import APP
+from apps.segmenter.serving import predict_full_size
 from shared.cli import run
-from tests.helpers import event_tags, write_png
+from shared.errors import UsageError
+from shared.images import encode_png
+from tests.helpers import api_predict_in_subprocess, event_tags, write_png
 from tests.segmenter.fixtures import scene, write_camvid
 
 TINY = ["--scenes", "60", "--image-size", "32", "--base-filters", "4", "--depth", "2", "--epochs", "2",
@@ -71,14 +75,54 @@ def test_export_returns_masks_at_two_input_sizes_with_parity(trained, tmp_path):
     result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
     assert result["max_abs_difference"] <= 1e-4
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
-    trained_run = open_run(run_dir)
+    trained_run = segmenter.load(run_dir)
     for height, width in ((20, 24), (50, 36)):
         images = [scene(i, height, width)[0] for i in range(2)]
         outputs = serve(image_bytes=tf.constant([encode_png(image) for image in images]))
         assert outputs["mask"].shape == (2, height, width) and outputs["mask"].dtype == tf.int32
         assert outputs["probabilities"].shape == (2, height, width, 7 - 2)
-        expected = predict_full_size(trained_run.model, images[1], trained_run.image_size)
+        expected = predict_full_size(trained_run.model, images[1], trained_run.state["image_size"])
         np.testing.assert_allclose(outputs["probabilities"].numpy()[1], expected, atol=1e-4)
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
+    run_result = segmenter.train(scenes=60, image_size=32, base_filters=4, depth=2, epochs=1, patience=0,
+                                 batch_size=8, run_dir=str(tmp_path / "run"))
+    assert run_result.path == tmp_path / "run" and 0.0 <= run_result.metrics["test"]["mean_iou"] <= 1.0
+    inputs = [str(write_png(tmp_path / "in" / "a.png", scene(0, 20, 24)[0])),
+              str(write_png(tmp_path / "in" / "b.png", scene(1, 40, 30)[0]))]
+    cli = main(["predict", "--run", str(run_result.path), *inputs])
+    rows = api_predict_in_subprocess("segmenter", run_result.path, inputs)
+    assert rows == cli["predictions"] and [row["file"] for row in rows] == inputs
+    assert rows[0]["mask"] == str(tmp_path / "run" / "predictions" / "a_mask.png")
+    assert sum(rows[1]["class_shares"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert Image.open(rows[1]["overlay"]).size == (30, 40)
+    other = segmenter.load(run_result.path).predict(inputs[0], out=tmp_path / "api")
+    assert other[0]["mask"] == str(tmp_path / "api" / "a_mask.png") and (tmp_path / "api" / "a_mask.png").is_file()
+    assert segmenter.export(run_result.path, tmp_path / "sm")["max_abs_difference"] <= 1e-4
+
+
+def test_python_api_raises_usage_errors_not_system_exit(tmp_path):
+    with pytest.raises(UsageError, match="model must be one of"):
+        segmenter.train(model="segnet")
+    with pytest.raises(UsageError, match="unknown option"):
+        segmenter.train(colour="red")
+    with pytest.raises(UsageError, match="2 weights for 5 classes"):  # checked before any run folder
+        segmenter.train(class_weights="1,2", scenes=20, image_size=32, run_dir=str(tmp_path / "never"))
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("options,size,reason", [
+    ({}, 64, "generated scenes"), ({"data": "camvid/"}, 128, "a data folder"), ({"image_size": 32}, 32, None)])
+def test_image_size_is_decided_by_the_data_when_unset(options, size, reason):
+    config = APP.make_config(options)
+    resolved = {}
+    config = APP.resolve(config, APP.scan(config), set(options), resolved)
+    assert config.image_size == size
+    if reason:
+        assert resolved["image_size"] == {"value": size, "reason": f"the default for {reason}"}
+    else:
+        assert resolved == {}
 
 
 def test_fcn_trains_and_is_a_network_without_skips(tmp_path):

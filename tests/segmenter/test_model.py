@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from apps.segmenter.config import SegmenterConfig
+from apps.segmenter.evaluation import scores
 from apps.segmenter.losses import CrossEntropyDiceLoss, PixelAccuracy, SoftDiceLoss
 from apps.segmenter.model import build_model
-from apps.segmenter.train import scores
 
 
 @pytest.mark.parametrize("model,upsampling", [("unet", "transpose"), ("unet", "nearest"), ("fcn", "transpose")])

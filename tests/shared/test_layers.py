@@ -3,8 +3,17 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from shared.layers import ConvBlock, ImagenetPreprocessing, InceptionBlock, ResidualBlock
+from shared.images import encode_png
+from shared.layers import (
+    ClassLabels,
+    ConvBlock,
+    DecodeImages,
+    ImagenetPreprocessing,
+    InceptionBlock,
+    ResidualBlock,
+)
 from tests.layer_test_case import run_layer_test
 
 # (layer class, non-default constructor arguments, input shape)
@@ -42,3 +51,26 @@ def test_bad_arguments_raise_value_error_quoting_the_value():
         ImagenetPreprocessing("median")
     with pytest.raises(ValueError, match="0"):
         ConvBlock(0)
+
+
+def test_decode_images_layer_contract_and_pixels():
+    rng = np.random.default_rng(3)
+    grey = rng.integers(0, 255, size=(6, 6, 1)).astype("float32")
+    data = tf.constant([encode_png(grey), encode_png(rng.integers(0, 255, size=(9, 5, 3)))])
+    run_layer_test(DecodeImages, {"image_size": 6, "channels": 1}, input_data=data,
+                   expected_output_shape=(2, 6, 6, 1), run_training_check=False)
+    np.testing.assert_array_equal(DecodeImages(6, 1)(data[:1])[0], grey)  # same size: the pixels as stored
+    assert tuple(DecodeImages(4, 3)(data).shape) == (2, 4, 4, 3)  # grey repeated, any size resized
+    with pytest.raises(ValueError, match="2"):
+        DecodeImages(4, channels=2)
+
+
+def test_class_labels_layer_contract_and_outputs():
+    probabilities = np.array([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]], "float32")
+    run_layer_test(ClassLabels, {"class_names": ["cat", "dog", "emu"]}, input_data=probabilities,
+                   run_training_check=False)
+    outputs = ClassLabels(["cat", "dog", "emu"])(probabilities)
+    assert [label.decode() for label in outputs["label"].numpy()] == ["dog", "cat"]
+    np.testing.assert_allclose(outputs["probability"], [0.7, 0.5])
+    with pytest.raises(ValueError, match="distinct"):
+        ClassLabels(["a", "a"])

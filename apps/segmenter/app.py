@@ -1,0 +1,205 @@
+"""The segmenter's App declaration: its hooks on the shared lifecycle."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+from apps.segmenter import figures
+from apps.segmenter.config import SegmenterConfig
+from apps.segmenter.data import DEFAULT_SIZE, class_weights, data_kind, load_data, make_dataset
+from apps.segmenter.evaluation import evaluate_model
+from apps.segmenter.model import build_model, compile_model
+from apps.segmenter.serving import export_model, predict_full_size
+from shared.app import App, Phase, fine_tune_phases
+from shared.callbacks import ImageLogger
+from shared.cli import add_run_argument
+from shared.data import BadInputs, list_input_files, read_image
+from shared.errors import DataError, UsageError
+from shared.images import save_png
+from shared.records import read_json, write_json
+
+log = logging.getLogger("annsuite")
+
+PARITY_IMAGES = 4
+SOURCES = {"scenes": "generated scenes", "real": "a data folder"}
+VERB_HELP = {"evaluate": "mean IoU and pixel accuracy of a trained run on held-out data",
+             "export": "SavedModel: encoded image bytes -> class-id mask at the input's size"}
+
+
+def evaluate_arguments(parser):
+    add_run_argument(parser)
+    parser.add_argument("--data", help="evaluate on every pair of this data folder instead")
+
+
+def predictions_folder(trained, out=None):
+    """Where `predict` writes the PNGs: `out`, or <run>/predictions."""
+    return Path(out) if out else trained.path / "predictions"
+
+
+def segment_file(model, path, image, size, class_names, folder):
+    """Segment one image at its own size; write its mask and overlay PNGs; its row."""
+    colours = figures.palette(len(class_names))
+    mask = predict_full_size(model, image, size).argmax(axis=-1)
+    mask_path = save_png(figures.colour_mask(mask, colours), folder / f"{path.stem}_mask.png")
+    overlay_path = save_png(figures.overlay(image, mask, colours), folder / f"{path.stem}_overlay.png")
+    shares = np.bincount(mask.ravel(), minlength=len(class_names)) / mask.size
+    return {"file": str(path), "mask": str(mask_path), "overlay": str(overlay_path),
+            "class_shares": {name: round(float(share), 4)
+                             for name, share in zip(class_names, shares, strict=True)}}
+
+
+class SegmenterApp(App):
+    name = "segmenter"
+    description = "Semantic segmentation: U-Net and FCN."
+    config_class = SegmenterConfig
+    monitor = "val_mean_iou"
+    mode = "max"
+    train_help = "train a segmenter (default data: generated shape scenes)"
+    predict_help = "segment image files: colour masks and overlays as PNG"
+    inputs_help = "image files or folders"
+
+    def __init__(self):
+        # The pretrained encoder of each backbone U-Net, for its phases. Not an
+        # attribute of the Keras model: Keras would save it into the checkpoint.
+        self.backbones = weakref.WeakKeyDictionary()
+
+    # ---- data ----
+    def scan(self, config):
+        return {"data": data_kind(config.data)}
+
+    def defaults(self, profile, config):
+        if "data" not in profile:
+            return {}
+        kind = profile["data"]
+        return {"image_size": (DEFAULT_SIZE[kind], f"the default for {SOURCES[kind]}")}
+
+    def load_data(self, config):
+        data = load_data(config)
+        class_weights(config, data)  # weights that do not match the classes fail before the run folder
+        return data
+
+    # ---- training ----
+    def on_run_start(self, run, data):
+        write_json(run.path / "labels.json", {
+            "class_names": data.class_names, "image_size": int(data.x_train.shape[1]),
+            "ignore_index": data.ignore_index, "source": data.source})
+
+    def build_task(self, config, data):
+        model, backbone = build_model(config, tuple(data.x_train.shape[1:]), data.num_classes)
+        if backbone is not None:
+            self.backbones[model] = backbone
+        return model
+
+    def datasets(self, config, data):
+        pixel_weights = class_weights(config, data) if config.loss == "ce" else None
+        train = make_dataset(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed,
+                             augment=config.augment, weights=pixel_weights, ignore_index=data.ignore_index)
+        return train, make_dataset(data.x_val, data.y_val, config.batch_size)
+
+    def callbacks(self, run, data, task):
+        return [ImageLogger(run.path, figures.epoch_images(data.x_val, data.y_val, data.class_names))]
+
+    def phases(self, config, data, task):
+        options = {"class_names": data.class_names, "ignore_index": data.ignore_index,
+                   "class_weights": class_weights(config, data)}
+        backbone = self.backbones.get(task)
+        if backbone is None:
+            return [Phase("train", config.epochs, config.learning_rate, decay=True, options=options)]
+        decoder, tune = fine_tune_phases(backbone, epochs=config.epochs,
+                                         fine_tune_epochs=config.fine_tune_epochs,
+                                         learning_rate=config.learning_rate,
+                                         unfreeze_blocks=config.unfreeze_blocks)
+        decoder.name = "decoder"  # the name in history.csv and backup/ of segmenter runs
+        for phase in (decoder, tune):
+            phase.options = options
+        return [decoder, tune]
+
+    def compile(self, task, phase, config, steps):
+        decay_steps = steps * max(phase.epochs, 1) if phase.decay else None
+        compile_model(task, config, learning_rate=phase.learning_rate, decay_steps=decay_steps,
+                      **phase.options)
+
+    def test_metrics(self, model, data, config):
+        return evaluate_model(model, data.x_test, data.y_test, data.class_names, data.ignore_index)
+
+    def summary(self, run, data, model):
+        return {**super().summary(run, data, model), "model": run.config.model,
+                "class_names": data.class_names}
+
+    # ---- a trained run ----
+    def restore(self, path, config):
+        return read_json(path / "labels.json")
+
+    def trained_config(self, trained, skip_bad=False):
+        return dataclasses.replace(trained.config, image_size=int(trained.state["image_size"]),
+                                   skip_bad=skip_bad)
+
+    def evaluate(self, trained, data=None, skip_bad=False):
+        """mean IoU, pixel accuracy and per-class IoU on the test split or all of `data`."""
+        config = self.trained_config(trained, skip_bad)
+        if data:
+            config = dataclasses.replace(config, data=data, max_train_samples=None)
+        loaded = load_data(config)
+        names = trained.state["class_names"]
+        if loaded.class_names != names:
+            raise UsageError(f"--data {data}: classes {loaded.class_names} differ from the run's {names}")
+        x = np.concatenate([loaded.x_train, loaded.x_val, loaded.x_test]) if data else loaded.x_test
+        y = np.concatenate([loaded.y_train, loaded.y_val, loaded.y_test]) if data else loaded.y_test
+        test = evaluate_model(trained.model, x, y, names, loaded.ignore_index)
+        result = {"test": {**test, "examples": len(x)}, "data": data or "held-out test split"}
+        write_json(trained.path / "evaluation.json", result)
+        log.info("evaluation: %s", result["test"])
+        return result
+
+    def predict_rows(self, trained, inputs, out=None, skip_bad=False):
+        """Colour mask and overlay PNGs of each image (at its size) in `out`; one row each."""
+        folder = predictions_folder(trained, out)
+        folder.mkdir(parents=True, exist_ok=True)
+        size, names = int(trained.state["image_size"]), trained.state["class_names"]
+        bad, rows = BadInputs(skip_bad), []
+        for path in list_input_files(inputs):
+            try:
+                image = read_image(path, 3)
+            except DataError as error:
+                bad.report(error)
+                continue
+            rows.append(segment_file(trained.model, path, image, size, names, folder))
+        bad.summary()
+        return rows
+
+    def export(self, trained, out):
+        data = load_data(self.trained_config(trained))
+        images = data.x_test[:PARITY_IMAGES] if len(data.x_test) else data.x_val[:PARITY_IMAGES]
+        return export_model(trained.model, int(trained.state["image_size"]), images, out)
+
+    # ---- command line ----
+    def verbs(self):
+        verbs = super().verbs()
+        for verb in verbs:
+            verb.help = VERB_HELP.get(verb.name, verb.help)
+            if verb.name == "evaluate":
+                verb.add_arguments = evaluate_arguments
+        return verbs
+
+    def predict_arguments(self, parser):
+        add_run_argument(parser)
+        parser.add_argument("inputs", nargs="+", metavar="INPUT", help=self.inputs_help)
+        parser.add_argument("--out", help="folder of the PNG masks and overlays (default: <run>/predictions)")
+
+    def predict_options(self, args):
+        return args.inputs, {"out": args.out, "skip_bad": args.skip_bad}
+
+    def write_predictions(self, trained, rows, args):
+        """One line per image on stdout: the input, its mask and its overlay."""
+        for row in rows:
+            sys.stdout.write(f"{row['file']}\t{row['mask']}\t{row['overlay']}\n")
+        return {"predictions": rows, "path": str(predictions_folder(trained, args.out))}
+
+
+APP = SegmenterApp()
