@@ -26,13 +26,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from apps.translator import text
+from apps.translator import main, text
+from apps.translator.app import APP
 from apps.translator.config import TranslatorConfig
 from apps.translator.data import load_data
-from apps.translator.inference import corpus_scores, normalise_references
+from apps.translator.evaluation import corpus_scores, normalise_references
 from apps.translator.model import build_model, compile_model
-from apps.translator.serving import open_run
-from apps.translator.train import main
 
 DECODE_SENTENCES = 500
 BEAM = 4
@@ -114,7 +113,7 @@ def ours(run_dir, extra=()):
 
 
 def our_decoding(run_dir, data):
-    translator = open_run(run_dir).translator
+    translator = APP.translator(APP.load(run_dir))
     sources = [pair[0] for pair in data.pairs["test"][:DECODE_SENTENCES]]
     references = normalise_references([pair[1] for pair in data.pairs["test"][:DECODE_SENTENCES]])
     result = {}

@@ -1,6 +1,6 @@
 import sys
 
-from apps.translator.train import main
+from apps.translator.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.translator"))
+sys.exit(run(APP.main, prog="python -m apps.translator"))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.translator.tokenizers import KINDS
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("attention", "seq2seq", "transformer")
 ATTENTIONS = ("luong", "bahdanau")
 CELLS = ("gru", "lstm")
-TOKENIZERS = KINDS
+TOKENIZERS = ("word", "wordpiece", "sentencepiece")  # apps.translator.tokenizers
 
 
 @dataclass

@@ -24,6 +24,8 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+import tensorflow as tf
+from num2words import num2words
 
 from apps.translator import formats, text
 from apps.translator.tokenizers import WordTokenizer, train_tokenizer
@@ -47,6 +49,7 @@ class PairData:
     lengths: dict = field(default_factory=dict)  # "source", "target": padded lengths
     max_length: int = 0              # the models' sequence cap in tokens
     tokenizers: tuple = (WordTokenizer(), WordTokenizer())  # source, target
+    report: dict = field(default_factory=dict)  # the test pass's extras of metrics.json (the app sets it)
 
     def arrays(self, split):
         """(source ids, target_in ids, target_out ids) of one split."""
@@ -59,8 +62,6 @@ class PairData:
 
 def number_pairs(count, seed):
     """`count` distinct (English, French, number) of 0..999,999."""
-    from num2words import num2words
-
     rng = np.random.default_rng(seed)
     count = min(count, 1_000_000)
     chosen, seen = [], set()
@@ -163,8 +164,6 @@ def load_data(config, tokenizers=None):
 
 def make_pipeline(data, split, batch_size, shuffle=False, seed=0):
     """tf.data of ((source, target_in), target_out) batches."""
-    import tensorflow as tf
-
     source, target_in, target_out = data.arrays(split)
     dataset = tf.data.Dataset.from_tensor_slices(((source, target_in), target_out))
     if shuffle:

@@ -8,41 +8,19 @@ the vocabulary lookup (Keras `StringLookup`), the decoding loop
 `translate` verb, evaluation, the per-epoch BLEU and the exported SavedModel
 all run this same graph, so what is measured is what is served.
 
-Scores (`corpus_scores`): sacrebleu's corpus BLEU (13a tokenisation, on
-detokenised text) and the exact-match rate, both against references
-normalised as the model sees them (lower-cased, whitespace collapsed).
+The scores of its translations are in `apps.translator.evaluation`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from apps.translator import text
 from apps.translator.decoding import clean_ids, decode
 from apps.translator.tokenizers import WordTokenizer
 
 BATCH = 512
-
-
-def corpus_scores(hypotheses, references, effective_order=False):
-    """{"bleu": sacrebleu corpus BLEU (0..100), "exact_match": rate}.
-
-    `effective_order` leaves out n-gram orders no sentence is long enough
-    to have (for bands of very short sentences, where plain BLEU is 0).
-    """
-    from sacrebleu.metrics import BLEU
-
-    if not references:
-        return {"bleu": float("nan"), "exact_match": float("nan")}
-    metric = BLEU(effective_order=effective_order)
-    bleu = metric.corpus_score(list(hypotheses), [list(references)]).score
-    exact = float(np.mean([h == r for h, r in zip(hypotheses, references)]))
-    return {"bleu": float(bleu), "exact_match": exact}
-
-
-def normalise_references(references):
-    """References as the model can produce them: lower-cased, re-joined."""
-    return text.detokenize(text.tokenize_texts(list(references)))
 
 
 class Translator:
@@ -82,8 +60,6 @@ class Translator:
 
     def source_ids(self, strings):
         """Raw strings -> int32 (N, S) ids, capped at max_length, S >= 1."""
-        import tensorflow as tf
-
         ids = tf.cast(self.to_id(self.source_tokenizer.split(strings)), tf.int32)
         ids = ids.to_tensor(default_value=0)[:, :self.max_length]
         return tf.pad(ids, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(ids)[1])]])
@@ -93,8 +69,6 @@ class Translator:
         beam = self.beam if beam is None else beam
 
         def serve(source):
-            import tensorflow as tf
-
             ids = clean_ids(decode(self.model, self.source_ids(source), self.max_length + 1, beam, self.alpha))
             tokens = tf.where(ids > 0, self.to_token(ids), "")
             return {"translation": self.target_tokenizer.join(tokens)}
@@ -102,8 +76,6 @@ class Translator:
         return serve
 
     def compiled(self, beam):
-        import tensorflow as tf
-
         if beam not in self._functions:
             self._functions[beam] = tf.function(self.serving_function(beam), reduce_retracing=True,
                                                 input_signature=[tf.TensorSpec([None], tf.string)])
@@ -131,17 +103,3 @@ class Translator:
             return None, source_tokens, target_tokens
         return np.asarray(weights)[0], source_tokens, target_tokens
 
-
-def scores_by_length(sources, hypotheses, references, edges=(4, 8, 12)):
-    """BLEU (effective order) and exact match per source length band (in tokens)."""
-    lengths = [len(tokens) for tokens in text.tokenize_texts(list(sources))]
-    bands, low = {}, 1
-    for high in (*edges, None):
-        name = f"{low}-{high}" if high else f"{low}+"
-        chosen = [i for i, n in enumerate(lengths) if n >= low and (high is None or n <= high)]
-        if chosen:
-            scores = corpus_scores([hypotheses[i] for i in chosen], [references[i] for i in chosen],
-                                   effective_order=True)
-            bands[name] = {**scores, "sentences": len(chosen)}
-        low = (high or 0) + 1
-    return bands

@@ -139,7 +139,7 @@ class TransformerTranslator(keras.Model):
 
     def __init__(self, source_vocab_size, target_vocab_size, max_length, units=128, num_heads=4,
                  feedforward_dim=256, num_layers=2, dropout=0.1, **kwargs):
-        import keras_hub
+        import keras_hub  # deferred: slow to import, and only the Transformer needs it
 
         super().__init__(**kwargs)
         self.source_vocab_size, self.target_vocab_size = source_vocab_size, target_vocab_size
@@ -185,7 +185,12 @@ class TransformerTranslator(keras.Model):
         return ops.take(x, index, axis=1), state
 
     def attention_weights(self, source, target_in):
-        """Cross-attention of the last decoder block, averaged over heads."""
+        """Cross-attention of the last decoder block, averaged over heads.
+
+        keras-hub's `TransformerDecoder` returns no attention scores and has
+        no public API for them, so its sub-layers are called here in the
+        order of its own `call` (self-attention, then cross-attention).
+        """
         memory = self.encode(source)
         x = self.decoder_inputs(target_in, memory, layers=self.decoders[:-1])
         last = self.decoders[-1]

@@ -1,34 +1,32 @@
 """Per-epoch validation BLEU, sample translations and attention heatmaps.
 
-`TranslationMonitor` translates a fixed validation subset after every
-epoch, adds `val_bleu` and `val_exact_match` to the epoch's logs (so the
-TensorBoard callback, history.csv and the best checkpoint see them; it must
-run before those callbacks), writes the translations of a few fixed
-sentences as TensorBoard text and, for models with attention, a heatmap of
-the attention weights (source words x target words) as an image.
+`TranslationMonitor` (a `shared.callbacks.ValidationMetrics`) translates a
+fixed validation subset after every epoch and adds `val_bleu` and
+`val_exact_match` to the epoch's logs (so the TensorBoard callback,
+history.csv and the best checkpoint see them; `App.fit` runs it before
+those callbacks). Every `every` epochs it also writes the translations of a
+few fixed sentences as TensorBoard text and, for models with attention, a
+heatmap of the attention weights (source words x target words) as an image.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import matplotlib
 
-import keras
-import numpy as np
+matplotlib.use("Agg")  # files only, never a window
 
-from shared.callbacks import figure_to_image
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from apps.translator.evaluation import corpus_scores  # noqa: E402
+from apps.translator.text import JOINER  # noqa: E402
+from shared.callbacks import SummaryWriterCallback, ValidationMetrics, figure_to_image  # noqa: E402
 
 TEXT_SENTENCES = 6
 
 
 def attention_figure(weights, source_tokens, target_tokens, title=None):
     """A matplotlib figure: target tokens (rows) x source tokens (columns)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from apps.translator.text import JOINER
-
     weights = np.asarray(weights)[:len(target_tokens), :len(source_tokens)]
     source_tokens = [token.replace(JOINER, "") for token in source_tokens]
     target_tokens = [token.replace(JOINER, "") for token in target_tokens]
@@ -50,20 +48,23 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-def write_scalars(log_dir, subdir, scores, step=0):
-    """Numeric scores as TensorBoard scalars in `<log_dir>/<subdir>`."""
-    import tensorflow as tf
-
-    writer = tf.summary.create_file_writer(str(Path(log_dir) / subdir))
-    with writer.as_default():
-        for name, value in scores.items():
-            if isinstance(value, (int, float)):
-                tf.summary.scalar(name, float(value), step=step)
-    writer.close()
+def write_scores(log_dir, subdir, scores, step=0):
+    """Numeric scores as TensorBoard scalars in `<log_dir>/<subdir>` (test, evaluation)."""
+    writer = SummaryWriterCallback(log_dir, subdir)
+    writer.write_scalars(scores, step)
+    writer.close_writers()
 
 
-class TranslationMonitor(keras.callbacks.Callback):
-    """BLEU on a fixed validation subset, text and heatmaps each epoch.
+def attention_image(translator, sentence, beam=None):
+    """The heatmap of one translation as an RGB array (None without attention)."""
+    weights, source_tokens, target_tokens = translator.attention(sentence, beam)
+    if weights is None:
+        return None
+    return figure_to_image(attention_figure(weights, source_tokens, target_tokens, sentence))
+
+
+class TranslationMonitor(ValidationMetrics):
+    """BLEU on a fixed validation subset each epoch; text and heatmaps every `every`.
 
     Args:
         log_dir: the run folder.
@@ -74,50 +75,20 @@ class TranslationMonitor(keras.callbacks.Callback):
     """
 
     def __init__(self, log_dir, translator, sources, references, every=1):
-        super().__init__()
-        self.log_dir = Path(log_dir)
+        super().__init__(log_dir, self.scores)
         self.translator = translator
         self.sources, self.references = list(sources), list(references)
-        self.every = every
-        self._writer = None
+        self.samples_every = every
 
-    def on_train_begin(self, logs=None):
-        self._writer = None
-
-    def writer(self):
-        import tensorflow as tf
-
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir / "validation"))
-        return self._writer
-
-    def on_epoch_end(self, epoch, logs=None):
-        from apps.translator.inference import corpus_scores
-
+    def scores(self, model, epoch):
+        """compute() of ValidationMetrics: translate, score, write the samples."""
         hypotheses = self.translator.translate(self.sources)
-        scores = corpus_scores(hypotheses, self.references)
-        if logs is not None:
-            logs["val_bleu"] = scores["bleu"]
-            logs["val_exact_match"] = scores["exact_match"]
-        if epoch % self.every == 0:
+        if epoch % self.samples_every == 0:
             self.write_samples(epoch, hypotheses)
+        return corpus_scores(hypotheses, self.references)
 
     def write_samples(self, epoch, hypotheses):
-        import tensorflow as tf
-
         rows = list(zip(self.sources, hypotheses, self.references))[:TEXT_SENTENCES]
-        with self.writer().as_default():
-            tf.summary.text("translations", markdown_table(rows), step=epoch)
-            if self.translator.has_attention:
-                image = self.heatmap(self.sources[0])
-                tf.summary.image("attention", image[None], step=epoch)
-        self.writer().flush()
-
-    def heatmap(self, sentence):
-        weights, source_tokens, target_tokens = self.translator.attention(sentence)
-        return figure_to_image(attention_figure(weights, source_tokens, target_tokens, sentence))
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self.write_text({"translations": markdown_table(rows)}, step=epoch)
+        if self.translator.has_attention:
+            self.write_images({"attention": attention_image(self.translator, self.sources[0])}, step=epoch)

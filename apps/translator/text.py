@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import collections
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 PAD, UNK, SOS, EOS = "<pad>", "<unk>", "<sos>", "<eos>"
 SPECIALS = (PAD, UNK, SOS, EOS)
@@ -30,16 +32,12 @@ NOT_SPACE = rf"[^\s{JOINER}]"
 
 def clean(strings):
     """Lower-case (Unicode-aware), collapse and strip whitespace; strings in, out."""
-    import tensorflow as tf
-
     text = tf.strings.lower(tf.convert_to_tensor(strings, tf.string), encoding="utf-8")
     return tf.strings.strip(tf.strings.regex_replace(text, r"\s+", " "))
 
 
 def normalize(strings):
     """Lower-case, split punctuation off with joiners; a string tensor in, out."""
-    import tensorflow as tf
-
     text = clean(strings)
     for _ in range(2):  # twice: matches of one pass may not overlap
         text = tf.strings.regex_replace(text, f"({NOT_SPACE})({PUNCT})", rf"\1 {JOINER}\2")
@@ -50,8 +48,6 @@ def normalize(strings):
 
 def split(strings):
     """Strings (N,) -> RaggedTensor of tokens (N, None)."""
-    import tensorflow as tf
-
     tokens = tf.strings.split(normalize(strings), sep=" ")
     return tf.ragged.boolean_mask(tokens, tf.strings.length(tokens) > 0)
 
@@ -61,15 +57,11 @@ def join(tokens):
 
     Empty strings in a dense tensor (padding) are dropped.
     """
-    import tensorflow as tf
-
     return unjoin(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
 
 
 def unjoin(strings):
     """Space-separated word tokens (N,) -> text: spaces next to joiners removed."""
-    import tensorflow as tf
-
     text = tf.strings.regex_replace(strings, r"\s+", " ")
     text = tf.strings.regex_replace(text, f" ?{JOINER} ?", "")
     return tf.strings.strip(text)
@@ -84,8 +76,6 @@ def tokenize_texts(texts):
 
 def detokenize(token_lists):
     """List of token lists -> list of strings (through the TensorFlow ops)."""
-    import tensorflow as tf
-
     if len(token_lists) == 0:
         return []
     ragged = tf.ragged.constant([list(tokens) or [""] for tokens in token_lists], dtype=tf.string)
@@ -142,8 +132,6 @@ class Vocabulary:
 
     def lookup_layers(self):
         """Keras StringLookup layers (token -> id, id -> token) for export."""
-        import keras
-
         forward = keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=PAD,
                                             oov_token=UNK, num_oov_indices=1, name="token_to_id")
         inverse = keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=PAD,

@@ -30,10 +30,13 @@ import io
 from pathlib import Path
 
 import numpy as np
+import sentencepiece
+import tensorflow as tf
 
 from apps.translator import text
+from apps.translator.config import TOKENIZERS
 
-KINDS = ("word", "wordpiece", "sentencepiece")
+KINDS = TOKENIZERS
 SUFFIX = "##"
 SPACE = "\u2581"  # SentencePiece's word-start mark "▁"
 
@@ -76,8 +79,6 @@ class WordTokenizer:
 
     def detokenize(self, token_lists):
         """List of token lists -> list of strings (through the TensorFlow ops)."""
-        import tensorflow as tf
-
         if len(token_lists) == 0:
             return []
         ragged = tf.ragged.constant([list(tokens) or [""] for tokens in token_lists], dtype=tf.string)
@@ -91,8 +92,6 @@ class SubwordTokenizer(WordTokenizer):
 
     def graph_split(self, strings):
         """`split` traced once as a `tf.function` (keras-hub layers return lists when eager)."""
-        import tensorflow as tf
-
         if getattr(self, "_graph_split", None) is None:
             self._graph_split = tf.function(self.split, input_signature=[tf.TensorSpec([None], tf.string)])
         return self._graph_split(tf.constant(strings, tf.string))
@@ -111,12 +110,14 @@ class WordPiece(SubwordTokenizer):
     kind = "wordpiece"
 
     def __init__(self, vocabulary):
-        import keras_hub
+        import keras_hub  # deferred: slow to import, and only the subword tokenizers need it
 
         self.vocabulary = list(vocabulary)
         self.layer = keras_hub.tokenizers.WordPieceTokenizer(
             vocabulary=self.vocabulary, split=False, lowercase=False, strip_accents=False,
-            suffix_indicator=SUFFIX, oov_token=text.UNK, dtype="string", _allow_python_workflow=False)
+            suffix_indicator=SUFFIX, oov_token=text.UNK, dtype="string",
+            # keras-hub's only switch to its TensorFlow ops outside tf.function (no public one)
+            _allow_python_workflow=False)
 
     @classmethod
     def train(cls, texts, vocab_size):
@@ -129,6 +130,7 @@ class WordPiece(SubwordTokenizer):
         The floor is raised until the vocabulary has at most `vocab_size`
         entries (the learner returns the floor's vocabulary when it is over).
         """
+        # deferred: TensorFlow Text's learner is only needed to learn a vocabulary
         from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
 
         words = WordTokenizer().tokenize_texts(texts)
@@ -144,8 +146,6 @@ class WordPiece(SubwordTokenizer):
         return self.layer(text.split(strings))
 
     def join(self, tokens):
-        import tensorflow as tf
-
         joined = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
         joined = tf.strings.regex_replace(joined, r"\s+", " ")
         return text.unjoin(tf.strings.regex_replace(joined, " " + SUFFIX, ""))
@@ -175,17 +175,16 @@ class SentencePiece(SubwordTokenizer):
     kind = "sentencepiece"
 
     def __init__(self, proto):
-        import keras_hub
+        import keras_hub  # deferred: slow to import, and only the subword tokenizers need it
 
         self.proto = bytes(proto)
         self.layer = keras_hub.tokenizers.SentencePieceTokenizer(
-            proto=self.proto, dtype="string", _allow_python_workflow=False)
+            proto=self.proto, dtype="string",
+            _allow_python_workflow=False)  # TensorFlow ops outside tf.function too (no public switch)
 
     @classmethod
     def train(cls, texts, vocab_size):
         """Train a unigram model on `texts` (the training split); one thread: deterministic."""
-        import sentencepiece
-
         sentences = [s.decode("utf-8") for s in text.clean(np.asarray(list(texts), dtype=object)).numpy()]
         writer = io.BytesIO()
         sentencepiece.SentencePieceTrainer.train(
@@ -200,8 +199,6 @@ class SentencePiece(SubwordTokenizer):
         return self.layer(text.clean(strings))
 
     def join(self, tokens):
-        import tensorflow as tf
-
         joined = tf.strings.reduce_join(tokens, axis=-1, separator="")
         joined = tf.strings.regex_replace(joined, SPACE, " ")
         return tf.strings.strip(tf.strings.regex_replace(joined, r"\s+", " "))

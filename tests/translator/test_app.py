@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.translator.serving import open_run
-from apps.translator.train import main
+import apps.translator as translator
+from apps.translator import main
+from apps.translator.app import APP
 from shared.cli import run
-from tests.helpers import event_tags
+from shared.errors import UsageError
+from tests.helpers import api_predict_in_subprocess, event_tags
 
 TINY = ["--num-examples", "400", "--epochs", "1", "--units", "16", "--embedding-dim", "16", "--batch-size", "32",
         "--bleu-samples", "16", "--patience", "0"]
@@ -62,7 +64,7 @@ def test_translate_sentences_file_beam_and_attention(trained, tmp_path, capsys):
                                                              "four hundred"]
     assert printed == [t["translation"] for t in result["translations"]]
     assert (tmp_path / "a.png").stat().st_size > 1000
-    weights, source_tokens, target_tokens = open_run(run_dir).translator.attention("seventy-one")
+    weights, source_tokens, target_tokens = APP.translator(translator.load(run_dir)).attention("seventy-one")
     assert weights.shape == (len(target_tokens), len(source_tokens))
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
 
@@ -74,7 +76,36 @@ def test_export_serves_strings_with_parity(trained, tmp_path):
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
     sentences = ["nine hundred and ninety-nine thousand, nine hundred and ninety-nine", "eighty", "Zzz unknown!"]
     out = [t.decode() for t in serve(source=tf.constant(sentences))["translation"].numpy()]
-    assert out == open_run(run_dir).translator.translate(sentences)
+    assert out == APP.translator(translator.load(run_dir)).translate(sentences)
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path, capsys):
+    run = translator.train(model="seq2seq", num_examples=300, epochs=1, units=16, embedding_dim=16,
+                           batch_size=32, bleu_samples=8, patience=0, run_dir=str(tmp_path / "run"))
+    assert run.path == tmp_path / "run" and 0.0 <= run.metrics["test"]["bleu"] <= 100.0
+    assert json.loads((run.path / "metrics.json").read_text()) == run.metrics
+    inputs = ["three hundred and forty-two", "eighty", "Zzz unknown!"]
+    cli = main(["predict", "--run", str(run.path), *inputs])
+    assert [row["source"] for row in cli["predictions"]] == inputs
+    assert capsys.readouterr().out.splitlines()[-3:] == [row["translation"] for row in cli["predictions"]]
+    assert api_predict_in_subprocess("translator", run.path, inputs) == cli["predictions"]
+    assert translator.load(run.path).predict(inputs[0]) == cli["predictions"][:1]
+    assert main(["translate", "--run", str(run.path), *inputs])["translations"] == cli["predictions"]
+    assert translator.export(run.path, tmp_path / "sm")["max_abs_difference"] == 0.0
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    served = [t.decode() for t in serve(source=tf.constant(inputs))["translation"].numpy()]
+    assert served == [row["translation"] for row in cli["predictions"]]
+    with pytest.raises(UsageError, match="no attention"):  # seq2seq
+        main(["translate", "--run", str(run.path), "eighty", "--show-attention", str(tmp_path / "a.png")])
+
+
+def test_python_api_raises_usage_errors_not_system_exit(trained):
+    with pytest.raises(UsageError, match="model"):
+        translator.train(model="rnn")
+    with pytest.raises(UsageError, match="unknown option"):
+        translator.train(colour="red")
+    with pytest.raises(UsageError, match="--beam must be >= 1"):
+        translator.load(trained[0]).predict(["eighty"], beam=0)
 
 
 def test_usage_errors_exit_2(trained, tmp_path, capsys):
@@ -91,5 +122,5 @@ def test_transformer_trains_with_attention_heatmaps(tmp_path):
                     "--num-heads", "2", "--feedforward-dim", "32", *TINY])
     assert 0.0 <= metrics["test"]["bleu"] <= 100.0
     assert event_tags(run_dir)["validation"]["attention"] == "image"
-    weights, source_tokens, target_tokens = open_run(run_dir).translator.attention("eighty-one")
+    weights, source_tokens, target_tokens = APP.translator(translator.load(run_dir)).attention("eighty-one")
     assert weights.shape == (len(target_tokens), len(source_tokens))

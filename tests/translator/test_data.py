@@ -2,9 +2,9 @@
 
 import pytest
 
+from apps.translator import main
 from apps.translator.config import TranslatorConfig
 from apps.translator.data import load_data, number_pairs
-from apps.translator.train import main
 from shared.cli import run
 from shared.errors import DataError
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from apps.translator import text
+import apps.translator as translator
+from apps.translator import main, text
+from apps.translator.app import APP
 from apps.translator.config import TranslatorConfig
 from apps.translator.data import load_data
-from apps.translator.inference import normalise_references
-from apps.translator.serving import open_run
+from apps.translator.evaluation import normalise_references
 from apps.translator.tokenizers import SPACE, load_tokenizer, train_tokenizer
-from apps.translator.train import main
 
 SUBWORDS = ("wordpiece", "sentencepiece")
 SENTENCES = ["Quatre-vingt-dix-sept mille.", "Il mangeait la pomme, n'est-ce pas ?", "Je mange des pommes !",
@@ -97,4 +97,4 @@ def test_subword_train_evaluate_translate_export(kind, model, tmp_path, capsys):
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
     sentences = ["nine hundred and ninety-nine thousand, nine hundred and ninety-nine", "eighty", "Zzz unknown!"]
     out = [t.decode() for t in serve(source=tf.constant(sentences))["translation"].numpy()]
-    assert out == open_run(run_dir).translator.translate(sentences)
+    assert out == APP.translator(translator.load(run_dir)).translate(sentences)
