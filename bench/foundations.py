@@ -21,7 +21,7 @@ def reference(config, parts):
     import keras
 
     from apps.foundations import data as datasets
-    from apps.foundations.mlp import XOR_REPEATS, XOR_UNITS
+    from apps.foundations.experiments.mlp import XOR_REPEATS, XOR_UNITS
     from apps.foundations.model import build_mlp, compile_binary
 
     keras.utils.set_random_seed(config.seed)
@@ -40,9 +40,9 @@ def reference(config, parts):
 
 
 def measure(data_args):
+    from apps.foundations import main
     from apps.foundations.config import MLPConfig
-    from apps.foundations.mlp import XOR_REPEATS, load_problem
-    from apps.foundations.train import main
+    from apps.foundations.experiments.mlp import XOR_REPEATS, load_problem
 
     arguments = ["--epochs", str(EPOCHS), "--patience", "0", *data_args]
     config = MLPConfig(epochs=EPOCHS, patience=0, data=data_args[1] if data_args else None)

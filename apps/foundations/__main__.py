@@ -1,6 +1,6 @@
 import sys
 
-from apps.foundations.train import main
+from apps.foundations.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.foundations"))
+sys.exit(run(APP.main, prog="python -m apps.foundations"))

@@ -12,10 +12,11 @@ import io
 from pathlib import Path
 
 import numpy as np
+from sklearn.datasets import make_moons
 
+from shared.data import BadInputs, split_indices, utf8_text
 from shared.data import Splits as Split
-from shared.data import split_indices, utf8_text
-from shared.errors import DataError
+from shared.errors import DataError, UsageError
 
 GATES = {
     "and": np.array([0, 0, 0, 1]),
@@ -56,8 +57,7 @@ def two_spirals(samples, noise, seed, turns=1.5, scale=3.0):
 
 
 def two_moons(samples, noise, seed):
-    from sklearn.datasets import make_moons
-
+    """scikit-learn's two moons, standardised."""
     x, y = make_moons(samples, noise=noise, random_state=seed)
     x = (x - x.mean(axis=0)) / x.std(axis=0)
     return x.astype("float32"), y.astype("float32")
@@ -134,3 +134,44 @@ def logistic_bernoulli(samples, weights, bias, seed):
     probability = 1.0 / (1.0 + np.exp(-(x @ np.asarray(weights) + bias)))
     y = rng.uniform(size=samples) < probability
     return x.astype("float32"), y.astype("float32")
+
+
+def as_point(raw, width):
+    """One raw point: text such as `0.5,-1.2` (commas or spaces) or a sequence of numbers.
+
+    Raises:
+        DataError: not `width` numbers.
+    """
+    if isinstance(raw, str):
+        cells = raw.strip().strip("[]()").replace(",", " ").split()
+    else:
+        cells = list(np.ravel(np.asarray(raw, dtype=object)))
+    try:
+        values = [float(cell) for cell in cells]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != width or not np.all(np.isfinite(values)):
+        raise DataError(f"point {raw!r}", f"expected {width} finite numbers (x1,...,x{width})")
+    return values
+
+
+def read_points(inputs, width, skip_bad=False):
+    """Raw points for `predict`: lists of `width` floats (bad ones skipped with `skip_bad`).
+
+    A flat list of `width` numbers is one point.
+    """
+    inputs = list(inputs)
+    if width > 1 and len(inputs) == width and all(np.ndim(item) == 0 and not isinstance(item, str)
+                                                  for item in inputs):
+        inputs = [inputs]
+    bad = BadInputs(skip_bad)
+    points = []
+    for raw in inputs:
+        try:
+            points.append(as_point(raw, width))
+        except DataError as error:
+            bad.report(error)
+    bad.summary()
+    if not points:
+        raise UsageError("no point to predict")
+    return points

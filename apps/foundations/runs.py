@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 
-import numpy as np
+import matplotlib
 
-from shared.training import Run
+matplotlib.use("Agg")  # files only, never a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from shared.images import save_png  # noqa: E402
+from shared.training import Run  # noqa: E402
 
 SUMMARY = "summary"
 
@@ -19,8 +28,6 @@ def sub_run(run, name, **changes):
 
 def write_scalars(log_dir, series, start_step=1):
     """Write {tag: [value per step]} as TensorBoard scalars in `log_dir`."""
-    import tensorflow as tf
-
     writer = tf.summary.create_file_writer(str(log_dir))
     with writer.as_default():
         for tag, values in series.items():
@@ -29,17 +36,19 @@ def write_scalars(log_dir, series, start_step=1):
     writer.close()
 
 
+def render(figure, dpi=90):
+    """The figure as a uint8 RGB array (the figure is closed)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(figure)
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
 def save_figure(run, name, figure):
     """Save `figure` as figures/<name>.png and as a TensorBoard image; return the path."""
-    import matplotlib.pyplot as plt
-    import tensorflow as tf
-    from PIL import Image
-
-    path = run.path / "figures" / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(figure)
-    image = np.asarray(Image.open(path).convert("RGB"))
+    image = render(figure)
+    path = save_png(image, run.path / "figures" / f"{name}.png")
     writer = tf.summary.create_file_writer(str(run.path / SUMMARY))
     with writer.as_default():
         tf.summary.image(name, image[None], step=0)

@@ -5,11 +5,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 
 import apps.foundations as package
-from apps.foundations.train import main
+from apps.foundations import main
+from apps.foundations.experiments import overfitting
 from shared.cli import run
-from tests.helpers import event_tags
+from shared.errors import DataError, UsageError
+from tests.helpers import api_predict_in_subprocess, event_tags
 
 
 def read_metrics(run_dir):
@@ -48,12 +51,73 @@ def test_mlp_learns_xor_and_writes_the_run_folder(mlp_run):
     assert (run_dir / "checkpoints" / "best.keras").is_file()
 
 
+def test_evaluate_reproduces_the_test_accuracy(mlp_run):
+    run_dir, metrics = mlp_run
+    result = main(["evaluate", "--run", str(run_dir)])
+    assert result["test"]["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    assert result["test"]["examples"] == 60  # 20% of 300 points
+    assert json.loads((run_dir / "evaluation.json").read_text())["test"] == result["test"]
+
+
+def test_predict_takes_raw_points_and_skips_bad_ones(mlp_run, capsys):
+    run_dir, _ = mlp_run
+    model = package.load(run_dir)
+    expected = model.model.predict(np.array([[1.0, 0.5], [-1.0, -0.5]], "float32"), verbose=0)[:, 0]
+    rows = main(["predict", "--run", str(run_dir), "1,0.5", "-1 -0.5", "1,x", "--skip-bad"])["predictions"]
+    assert [(row["x1"], row["x2"]) for row in rows] == [(1.0, 0.5), (-1.0, -0.5)]
+    np.testing.assert_allclose([row["probability"] for row in rows], expected, atol=1e-6)
+    assert [row["label"] for row in rows] == [int(p > 0.5) for p in expected]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "x1,x2,probability,label" and len(printed) == 3
+    assert pd.read_csv(run_dir / "predictions.csv").shape == (2, 4)
+    assert model.predict([1.0, 0.5]) == rows[:1]  # a flat list of numbers is one point
+    with pytest.raises(DataError, match="point '1,x': expected 2 finite numbers"):
+        main(["predict", "--run", str(run_dir), "1,x"])
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
+    run = package.train(run_dir=str(tmp_path / "run"), problem="moons", samples=200, epochs=2,
+                        xor_epochs=1, patience=0)
+    assert run.metrics == read_metrics(run.path) and run.metrics["experiment"] == "mlp"
+    inputs = ["0.5,-0.2", "1.5,1", "-1.2,0.3"]
+    cli = main(["predict", "--run", str(run.path), "--", *inputs])  # `--`: a point may start with a minus
+    assert api_predict_in_subprocess("foundations", run.path, inputs) == cli["predictions"]
+    exported = package.export(run.path, tmp_path / "saved")
+    assert exported["max_abs_difference"] <= 1e-4
+    serve = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
+    served = serve(points=tf.constant([[0.5, -0.2], [1.5, 1.0], [-1.2, 0.3]]))
+    np.testing.assert_allclose(served["probability"].numpy(), [r["probability"] for r in cli["predictions"]],
+                               atol=1e-5)
+    assert served["label"].numpy().tolist() == [r["label"] for r in cli["predictions"]]
+
+
+def test_python_api_runs_each_experiment_verb(tmp_path):
+    run = package.perceptron(run_dir=str(tmp_path / "run"), epochs=20, mode="online")
+    assert run.metrics == read_metrics(run.path) and run.metrics["experiment"] == "perceptron"
+    assert run.metrics["test"]["and_online_converged"] == 1.0
+    saved = json.loads((run.path / "config.json").read_text())
+    assert saved["command"] == ["perceptron", "--set=run_dir=" + str(tmp_path / "run"), "--set=epochs=20",
+                                "--set=mode=online"]
+    assert not (run.path / "checkpoints").exists()  # no Keras model: the folder holds what it held
+    with pytest.raises(UsageError, match="a perceptron run; evaluate, predict and export take an mlp run"):
+        package.load(run.path)
+
+
+def test_python_api_raises_usage_errors_not_system_exit():
+    with pytest.raises(UsageError, match="activation"):
+        package.train(activation="softsign")
+    with pytest.raises(UsageError, match="unknown option"):
+        package.train(nope=1)
+    with pytest.raises(UsageError, match="depth must be > 0"):
+        package.vanishing(depth=0)
+
+
 def test_mlp_demo_arguments_parse():
+    from apps.foundations.app import APP
     from apps.foundations.config import MLPConfig
-    from apps.foundations.train import verbs
     from shared.cli import build_parser, resolve_config
 
-    namespace = build_parser("prog", "", verbs()).parse_args(["train", *package.DEMO_ARGS])
+    namespace = build_parser("prog", "", APP.verbs()).parse_args(["train", *package.DEMO_ARGS])
     assert isinstance(resolve_config(MLPConfig, namespace), MLPConfig)
 
 
@@ -104,6 +168,7 @@ def test_sigmoid_gradients_vanish_towards_the_input_but_relu_ones_do_not(tmp_pat
 def test_mle_recovers_the_known_parameters(tmp_path):
     metrics = main(["mle", "--run-dir", str(tmp_path / "run"), "--samples", "2000"])
     check_run_folder(tmp_path / "run", metrics, ["parameters"])
+    assert not (tmp_path / "run" / "checkpoints").exists()  # the units are in their sub-runs
     test = metrics["test"]
     assert test["regression_recovered"] == test["classification_recovered"] == 1.0
     assert test["regression_max_abs_error"] < 0.1 and test["classification_max_abs_error"] < 0.25
@@ -129,14 +194,13 @@ def test_overfitting_writes_one_curve_per_remedy_and_a_table(tmp_path):
 
 
 def test_folds_choose_the_l2_strength_by_cross_validation(tmp_path, monkeypatch):
-    from apps.foundations import overfitting
     from apps.foundations.config import OverfittingConfig
     from shared.training import start_run
 
     monkeypatch.setattr(overfitting, "L2_GRID", (1e-4, 10.0))
     config = OverfittingConfig(run_dir=str(tmp_path / "run"), folds=2, epochs=3, repeats=10, units=16)
     run = start_run("foundations", config)
-    best, scores = overfitting.cross_validate_l2(run, overfitting.load(config))
+    best, scores = overfitting.cross_validate_l2(run, overfitting.load_data(config))
     assert set(scores) == {"0.0001", "10"} and all(np.isfinite(list(scores.values())))
     assert f"{best:g}" == min(scores, key=scores.get)
     assert (tmp_path / "run" / "figures" / "cross_validation.png").is_file()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from apps.foundations.data import logic_gate
-from apps.foundations.perceptron import Perceptron
+from apps.foundations.perceptron_rule import Perceptron
 
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 AND = np.array([-1, -1, -1, 1])

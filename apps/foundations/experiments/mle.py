@@ -19,12 +19,12 @@ from apps.foundations import data as datasets
 from apps.foundations import figures
 from apps.foundations.model import compile_binary, compile_regression
 from apps.foundations.runs import model_predict, save_figure, sub_run
+from shared.app import steps_per_epoch
 from shared.data import make_dataset
-from shared.training import finish_run, fit_phase, start_run
+from shared.training import fit_phase
 
 log = logging.getLogger("annsuite")
 
-APP = "foundations"
 REGRESSION = {"weights": [2.0, -3.0, 0.5], "bias": 1.0}
 CLASSIFICATION = {"weights": [1.5, -2.0], "bias": 0.5}
 
@@ -40,7 +40,7 @@ def fit_unit(run, name, parts, activation, compile_fn):
     """Train a linear unit by gradient descent; return (model, fitted weights, fitted bias)."""
     config = run.config
     model = linear_unit(parts.x_train.shape[1], activation, name)
-    steps = -(-len(parts.y_train) // config.batch_size)
+    steps = steps_per_epoch(len(parts.y_train), config.batch_size)
     compile_fn(model, config.learning_rate, decay_steps=steps * config.epochs)
     train = make_dataset(parts.x_train, parts.y_train, config.batch_size, shuffle=True, seed=config.seed)
     validation = make_dataset(parts.x_val, parts.y_val, 1024)
@@ -53,11 +53,18 @@ def max_error(truth, weights, bias):
     return float(np.max(np.abs(np.append(weights, bias) - np.append(truth["weights"], truth["bias"]))))
 
 
-def regression(run):
-    config = run.config
+def load_data(config):
+    """{problem: split} of the regression and the classification data (known parameters)."""
     x, y = datasets.linear_gaussian(config.samples, REGRESSION["weights"], REGRESSION["bias"],
                                     config.noise, config.seed)
-    parts = datasets.split(x, y, config, stratify=False)
+    regression_parts = datasets.split(x, y, config, stratify=False)
+    x, y = datasets.logistic_bernoulli(config.samples, CLASSIFICATION["weights"], CLASSIFICATION["bias"],
+                                       config.seed + 1)
+    return {"regression": regression_parts, "classification": datasets.split(x, y, config)}
+
+
+def regression(run, parts):
+    config = run.config
     model, weights, bias = fit_unit(run, "regression", parts, None, compile_regression)
     sigma = float(np.sqrt(np.mean((model_predict(model, parts.x_train)[:, 0] - parts.y_train) ** 2)))
     residual = model_predict(model, parts.x_test)[:, 0] - parts.y_test
@@ -72,11 +79,8 @@ def regression(run):
     return test, detail
 
 
-def classification(run):
+def classification(run, parts):
     config = run.config
-    x, y = datasets.logistic_bernoulli(config.samples, CLASSIFICATION["weights"], CLASSIFICATION["bias"],
-                                       config.seed + 1)
-    parts = datasets.split(x, y, config)
     model, weights, bias = fit_unit(run, "classification", parts, "sigmoid", compile_binary)
     probability = np.clip(model_predict(model, parts.x_test)[:, 0], 1e-7, 1 - 1e-7)
     nll = -np.mean(parts.y_test * np.log(probability) + (1 - parts.y_test) * np.log(1 - probability))
@@ -97,16 +101,16 @@ def parameter_rows(prefix, detail):
     return list(zip(names, true, fitted, strict=True))
 
 
-def run_mle(config, argv=()):
-    """Fit both problems; metrics say how close the fitted parameters are."""
-    run = start_run(APP, config, argv)
+def run_experiment(run, problems):
+    """Fit both problems; metrics say how close the fitted parameters are: (test, extras, epochs)."""
+    config = run.config
     test, parameters = {}, {}
     for name, experiment in (("regression", regression), ("classification", classification)):
-        values, parameters[name] = experiment(run)
+        values, parameters[name] = experiment(run, problems[name])
         test.update(values)
         log.info("%s: true %s, fitted %s, max |error| %.4f", name, parameters[name]["true"],
                  parameters[name]["fitted"], values[f"{name}_max_abs_error"])
     rows = parameter_rows("gauss", parameters["regression"]) + parameter_rows("bernoulli", parameters["classification"])
     rows.append(("gauss sigma", config.noise, test["regression_sigma"]))
     save_figure(run, "parameters", figures.parameters_figure(rows))
-    return finish_run(run, test, config.epochs, experiment="mle", parameters=parameters)
+    return test, {"parameters": parameters}, config.epochs

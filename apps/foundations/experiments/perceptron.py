@@ -8,16 +8,13 @@ import numpy as np
 
 from apps.foundations import data as datasets
 from apps.foundations import figures
-from apps.foundations.perceptron import Perceptron
+from apps.foundations.perceptron_rule import Perceptron
 from apps.foundations.runs import save_figure, write_scalars
-from shared.training import finish_run, start_run
 
 log = logging.getLogger("annsuite")
 
-APP = "foundations"
 
-
-def load_problems(config):
+def load_data(config):
     """{name: (x_train, y_train, x_test, y_test)} with labels 0/1; the data is checked first."""
     problems = {name: (*datasets.logic_gate(name), None, None) for name in datasets.GATES}
     if config.data:
@@ -63,10 +60,9 @@ def test_metrics(details):
     return test
 
 
-def run_perceptron(config, argv=()):
-    """Train the rule on every problem in every chosen mode; write the run folder."""
-    problems = load_problems(config)
-    run = start_run(APP, config, argv)
+def run_experiment(run, problems):
+    """Train the rule on every problem in every chosen mode: (test metrics, extras, epochs)."""
+    config = run.config
     details = {}
     for mode in config.modes:
         panels = []
@@ -81,4 +77,4 @@ def run_perceptron(config, argv=()):
                                f"{summary['updates']} updates", x, y, perceptron.weights, perceptron.bias, wrong))
         save_figure(run, f"perceptron_{mode}", figures.perceptron_figure(panels))
     epochs = max(s["epochs"] for modes in details.values() for s in modes.values())
-    return finish_run(run, test_metrics(details), epochs, experiment="perceptron", problems=details)
+    return test_metrics(details), {"problems": details}, epochs

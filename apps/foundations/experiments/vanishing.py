@@ -15,57 +15,48 @@ import logging
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from apps.foundations import data as datasets
 from apps.foundations import figures
 from apps.foundations.config import INITS
 from apps.foundations.model import build_mlp, compile_binary
 from apps.foundations.runs import model_predict, save_figure, sub_run, write_scalars
+from shared.callbacks import SummaryWriterCallback
 from shared.data import make_dataset
-from shared.training import finish_run, fit_phase, start_run
+from shared.training import fit_phase
 
 log = logging.getLogger("annsuite")
 
-APP = "foundations"
 ACTIVATIONS = ("sigmoid", "relu")
 VARIANCE_ACTIVATIONS = ("tanh", "relu")
 PROBE_SIZE = 256
 
 
-class GradientNorms(keras.callbacks.Callback):
+class GradientNorms(SummaryWriterCallback):
     """Before each of the first `batches` updates: per-layer gradients on a fixed batch.
 
     Args:
         x: the probe inputs.
         y: their 0/1 labels.
         batches: how many training batches to measure.
-        log_dir: TensorBoard folder of the histograms and norms.
+        log_dir: the (sub-)run folder; histograms and norms go to `<log_dir>/gradients`.
         layer_names: the Dense layers, input side first.
     """
 
     def __init__(self, x, y, batches, log_dir, layer_names):
-        super().__init__()
+        super().__init__(log_dir, subdir="gradients")
         self.x = x
         self.y = y[:, None]
         self.batches = batches
-        self.log_dir = str(log_dir)
         self.layer_names = list(layer_names)
         self.norms = []
         self.step = 0
-        self._writer = None
 
     def on_train_begin(self, logs=None):
-        import tensorflow as tf
-
         self.norms, self.step = [], 0
-        self._writer = tf.summary.create_file_writer(self.log_dir)
-
-    def on_train_end(self, logs=None):
-        self._writer.close()
 
     def on_train_batch_begin(self, batch, logs=None):
-        import tensorflow as tf
-
         if self.step >= self.batches:
             return
         kernels = [self.model.get_layer(name).kernel for name in self.layer_names]
@@ -73,13 +64,13 @@ class GradientNorms(keras.callbacks.Callback):
             loss = self.model.loss(self.y, self.model(self.x, training=True))
         gradients = tape.gradient(loss, [kernel.value for kernel in kernels])
         self.norms.append([float(tf.norm(gradient)) for gradient in gradients])
-        with self._writer.as_default():
+        with self.writer().as_default():
             for name, gradient, norm in zip(self.layer_names, gradients, self.norms[-1], strict=True):
                 tf.summary.histogram(f"gradients/{name}", gradient, step=self.step)
                 tf.summary.scalar(f"gradient_norm/{name}", norm, step=self.step)
             tf.summary.histogram("gradient_norm_per_layer", np.log10(np.maximum(self.norms[-1], 1e-30)),
                                  step=self.step)
-        self._writer.flush()
+        self.writer().flush()
         self.step += 1
 
     def mean_norms(self):
@@ -97,7 +88,7 @@ def train_deep(run, activation, parts):
     model.run_eagerly = True  # tracing a 20-layer step costs more than the few steps it runs
     names = [f"hidden_{index}" for index in range(1, config.depth + 1)]
     norms = GradientNorms(parts.x_train[:PROBE_SIZE], parts.y_train[:PROBE_SIZE], config.gradient_batches,
-                          deep_run.path / "gradients", names)
+                          deep_run.path, names)
     train = make_dataset(parts.x_train, parts.y_train, config.batch_size, shuffle=True, seed=config.seed)
     validation = make_dataset(parts.x_val, parts.y_val, 256)
     fit_phase(deep_run, model, train, validation, epochs=config.epochs, callbacks=[norms])
@@ -129,11 +120,14 @@ def variance_study(run):
     return test, {f"{init}/{activation}": values for (init, activation), values in variances.items()}
 
 
-def run_vanishing(config, argv=()):
-    """Sigmoid vs ReLU gradient norms, then the initialisation study."""
+def load_data(config):
+    """Two moons, split: the problem both deep networks train on."""
     x, y = datasets.two_moons(config.samples, 0.15, config.seed)
-    parts = datasets.split(x, y, config)
-    run = start_run(APP, config, argv)
+    return datasets.split(x, y, config)
+
+
+def run_experiment(run, parts):
+    """Sigmoid vs ReLU gradient norms, then the initialisation study: (test, extras, epochs)."""
     norms, test = {}, {}
     for activation in ACTIVATIONS:
         mean, accuracy = train_deep(run, activation, parts)
@@ -143,5 +137,4 @@ def run_vanishing(config, argv=()):
     save_figure(run, "gradient_norms", figures.gradient_norms_figure(norms))
     variance_test, variances = variance_study(run)
     test.update(variance_test)
-    return finish_run(run, test, config.epochs, experiment="vanishing", gradient_norms=norms,
-                      activation_variances=variances)
+    return test, {"gradient_norms": norms, "activation_variances": variances}, run.config.epochs

@@ -12,26 +12,29 @@ a grid by K-fold cross-validation on the training and validation points.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
+from sklearn.model_selection import KFold
 
 from apps.foundations import data as datasets
 from apps.foundations import figures
 from apps.foundations.model import build_mlp, compile_regression
 from apps.foundations.runs import model_predict, save_figure, sub_run, write_scalars
-from shared.training import finish_run, fit_phase, start_run
+from shared.records import replace_atomically
+from shared.training import fit_phase
 
 log = logging.getLogger("annsuite")
 
-APP = "foundations"
 VARIANTS = ("plain", "early_stopping", "l2", "l1", "dropout")
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
 TEST_SAMPLES = 1000
 STEPS_PER_EXECUTION = 20
 
 
-def load(config):
+def load_data(config):
     """Training, validation and test points of the same noisy curve (different seeds)."""
     x_train, y_train = datasets.sine_regression(config.samples, config.noise, config.seed, grid=True)
     x_val, y_val = datasets.sine_regression(config.samples, config.noise, config.seed + 1, grid=True)
@@ -50,8 +53,6 @@ def build(config, variant, l2=None):
 
 def dataset(x, y, config, repeats):
     """Batches of the points, `repeats` passes per epoch (a small set needs many steps)."""
-    import tensorflow as tf
-
     data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=config.seed)
     return data.batch(config.batch_size).repeat(repeats).prefetch(2)
 
@@ -62,8 +63,6 @@ def mse(model, x, y):
 
 def cross_validate_l2(run, parts):
     """K-fold CV over L2_GRID on train+validation; return (best strength, {strength: mean MSE})."""
-    from sklearn.model_selection import KFold
-
     config = run.config
     x = np.concatenate([parts.x_train, parts.x_val])
     y = np.concatenate([parts.y_train, parts.y_val])
@@ -103,10 +102,9 @@ def table(errors, train_errors):
     return "\n".join(lines)
 
 
-def run_overfitting(config, argv=()):
-    """Five networks, one table of held-out errors, one figure of their fits."""
-    parts = load(config)
-    run = start_run(APP, config, argv)
+def run_experiment(run, parts):
+    """Five networks, one table of held-out errors, one figure of their fits: (test, extras, epochs)."""
+    config = run.config
     l2, scores = (cross_validate_l2(run, parts) if config.folds else (config.l2, None))
     x_line = np.linspace(-1, 1, 200, dtype="float32")[:, None]
     errors, train_errors, fits = {}, {}, {}
@@ -120,9 +118,9 @@ def run_overfitting(config, argv=()):
     log.info("held-out error (noise variance %.4f):\n%s", config.noise**2, text)
     save_figure(run, "fits", figures.fits_figure(parts.x_train, parts.y_train, x_line,
                                                  np.sin(1.5 * np.pi * x_line[:, 0]), fits, errors))
-    (run.path / "figures" / "heldout_error.md").write_text(text + "\n", encoding="utf-8")
+    replace_atomically(lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"),
+                       run.path / "figures" / "heldout_error.md")
     test = {f"{name}_test_mse": value for name, value in errors.items()}
     test.update({f"{name}_train_mse": value for name, value in train_errors.items()})
     test["l2"] = l2
-    return finish_run(run, test, config.epochs, experiment="overfitting", table=text,
-                      cross_validation=scores, noise_variance=config.noise**2)
+    return test, {"table": text, "cross_validation": scores, "noise_variance": config.noise**2}, config.epochs
