@@ -25,10 +25,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from apps.sentiment import main
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import load_data
 from apps.sentiment.model import sequence_length_for
-from apps.sentiment.train import main
 
 EPOCHS = 2
 REAL_EPOCHS = 1

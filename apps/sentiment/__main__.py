@@ -1,6 +1,6 @@
 import sys
 
-from apps.sentiment.train import main
+from apps.sentiment.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.sentiment"))
+sys.exit(run(APP.main, prog="python -m apps.sentiment"))

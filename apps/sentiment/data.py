@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from apps.sentiment.formats import Records, read_any
 from apps.sentiment.generate import CLASS_NAMES, generate_reviews
@@ -59,8 +60,6 @@ def split_train(texts, ids, config, have):
     """Carve the missing validation (and test) splits out of the training data."""
     if "test" in have:
         rest = np.arange(len(ids))
-        from sklearn.model_selection import train_test_split
-
         train, validation = train_test_split(rest, test_size=config.validation_fraction,
                                              random_state=config.seed,
                                              stratify=ids if np.bincount(ids).min() >= 2 else None)

@@ -143,7 +143,7 @@ def read_tfds(name, bad):
     """`tfds:NAME`: the train and test splits of a TensorFlow Datasets set."""
     if importlib.util.find_spec("tensorflow_datasets") is None:
         raise UsageError(f"--data tfds:{name} needs TensorFlow Datasets: pip install tensorflow-datasets")
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # deferred: optional (not a pinned dependency) and heavy
 
     builder = tfds.builder(name)
     builder.download_and_prepare()

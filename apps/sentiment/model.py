@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from shared.errors import DataError
 from shared.layers.attention import AttentionPooling
@@ -18,18 +19,25 @@ from shared.layers.attention import AttentionPooling
 MAX_AUTO_LENGTH = 256
 
 
+def word_count_percentile(texts, percent=95):
+    """The `percent`th percentile of the word counts of `texts`."""
+    return float(np.percentile([len(str(text).split()) for text in texts], percent))
+
+
+def auto_sequence_length(word_count, scale=1.0, limit=MAX_AUTO_LENGTH):
+    """Tokens per text for a word-count percentile: `scale` x it, between 8 and `limit`."""
+    return int(min(limit, max(8, np.ceil(word_count * scale))))
+
+
 def sequence_length_for(config, texts, scale=1.0, limit=MAX_AUTO_LENGTH):
     """config.sequence_length, or the 95th percentile of the word counts."""
     if config.sequence_length:
         return int(config.sequence_length)
-    counts = [len(str(text).split()) for text in texts]
-    return int(min(limit, max(8, np.ceil(np.percentile(counts, 95) * scale))))
+    return auto_sequence_length(word_count_percentile(texts), scale, limit)
 
 
 def build_vectorizer(config, texts):
     """A `TextVectorization` adapted on the training texts."""
-    import tensorflow as tf
-
     bow = config.model == "bow"
     vectorizer = keras.layers.TextVectorization(
         max_tokens=config.vocabulary_size, output_mode=config.bow_mode if bow else "int",

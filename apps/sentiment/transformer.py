@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 
 import keras
+import keras_hub
 
 from apps.sentiment.model import output_layer, sequence_length_for
 from shared.errors import UsageError
@@ -47,8 +48,6 @@ def resolve_preset(config):
 
 
 def load_tokenizer(preset):
-    import keras_hub
-
     try:
         return keras_hub.models.BertTokenizer.from_preset(preset)
     except (ValueError, FileNotFoundError, OSError) as error:
@@ -63,11 +62,14 @@ def save_tokenizer(tokenizer, folder):
     return {"vocabulary": "tokenizer/vocab.txt", "lowercase": bool(tokenizer.lowercase)}
 
 
-def build_preprocessor(vocabulary_path, lowercase, sequence_length):
-    """Strings -> {token_ids, segment_ids, padding_mask} ([CLS] text [SEP], padded)."""
-    import keras_hub
+def build_preprocessor(vocabulary, lowercase, sequence_length):
+    """Strings -> {token_ids, segment_ids, padding_mask} ([CLS] text [SEP], padded).
 
-    tokenizer = keras_hub.models.BertTokenizer(vocabulary=str(vocabulary_path), lowercase=lowercase)
+    `vocabulary`: the WordPiece tokens, or the path of a vocab.txt holding them.
+    """
+    if not isinstance(vocabulary, (list, tuple)):
+        vocabulary = str(vocabulary)
+    tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=lowercase)
     return keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=sequence_length)
 
 
@@ -78,8 +80,6 @@ def transformer_sequence_length(config, texts, backbone):
 
 def build_transformer(preset, num_classes, dropout):
     """(model, backbone): the pretrained encoder, masked mean of its outputs and [CLS] pooler, a new head."""
-    import keras_hub
-
     try:
         backbone = keras_hub.models.BertBackbone.from_preset(preset)
     except (ValueError, FileNotFoundError, OSError) as error:
@@ -93,14 +93,19 @@ def build_transformer(preset, num_classes, dropout):
     return keras.Model(inputs, output_layer(num_classes)(x), name="sentiment_transformer"), backbone
 
 
-def fine_tune_optimizer(config, steps_per_epoch):
-    """AdamW with a linear warm-up to the fine-tuning rate, then cosine decay."""
-    total = max(1, steps_per_epoch * config.fine_tune_epochs)
-    warmup = int(config.warmup_fraction * total)
+def backbone_of(model):
+    """The pretrained keras-hub encoder inside a model built by `build_transformer`."""
+    return next(layer for layer in model.layers if isinstance(layer, keras_hub.models.Backbone))
+
+
+def fine_tune_optimizer(peak_rate, total_steps, warmup_fraction):
+    """AdamW with a linear warm-up over `warmup_fraction` of the steps to `peak_rate`, then cosine decay."""
+    total = max(1, total_steps)
+    warmup = int(warmup_fraction * total)
     if warmup == 0:
-        schedule = keras.optimizers.schedules.CosineDecay(config.fine_tune_learning_rate, total)
+        schedule = keras.optimizers.schedules.CosineDecay(peak_rate, total)
         return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=0.01)
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0, decay_steps=max(1, total - warmup),
-        warmup_target=config.fine_tune_learning_rate, warmup_steps=warmup)
+        warmup_target=peak_rate, warmup_steps=warmup)
     return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=0.01)

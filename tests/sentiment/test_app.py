@@ -8,9 +8,14 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.sentiment.inference import open_run, text_dataset
-from apps.sentiment.train import main
-from tests.helpers import event_tags
+import apps.sentiment as sentiment
+from apps.sentiment import main
+from apps.sentiment.app import APP
+from apps.sentiment.config import SentimentConfig
+from apps.sentiment.data import load_data
+from apps.sentiment.inference import text_dataset
+from shared.errors import UsageError
+from tests.helpers import api_predict_in_subprocess, event_tags
 
 TINY = ["--examples", "1500", "--max-train-samples", "400", "--epochs", "2", "--units", "8",
         "--embedding-dim", "8", "--patience", "0", "--batch-size", "32"]
@@ -33,6 +38,17 @@ def test_train_writes_the_run_folder(trained):
     assert {"loss", "accuracy", "auc", "val_loss", "val_accuracy", "val_auc"} <= set(history.columns)
     info = json.loads((run_dir / "text.json").read_text())
     assert info["class_names"] == ["negative", "positive"] and info["sequence_length"] >= 8
+
+
+def test_sequence_length_is_resolved_from_the_training_texts(trained):
+    run_dir, _ = trained
+    saved = json.loads((run_dir / "config.json").read_text())
+    resolved = saved["resolved"]["sequence_length"]
+    info = json.loads((run_dir / "text.json").read_text())
+    texts = load_data(SentimentConfig(examples=1500, max_train_samples=400)).x_train
+    expected = int(min(256, max(8, np.ceil(np.percentile([len(t.split()) for t in texts], 95)))))
+    assert resolved["value"] == saved["config"]["sequence_length"] == info["sequence_length"] == expected
+    assert "95th percentile" in resolved["reason"]
 
 
 def test_tensorboard_has_scalars_confusion_matrix_and_attention(trained):
@@ -68,7 +84,7 @@ def test_predict_prints_labels_and_attention_per_word(trained, tmp_path, capsys)
 
 def test_saved_model_with_text_vectorization_reloads_equal(trained):
     run_dir, _ = trained
-    model = open_run(run_dir).predictor.model
+    model = sentiment.load(run_dir).model
     path = run_dir.parent / "copy.keras"
     model.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)
@@ -84,9 +100,35 @@ def test_export_serves_raw_strings_with_parity(trained, tmp_path):
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
     assert serve.structured_input_signature[1]["text"].dtype == tf.string
     outputs = serve(text=tf.constant(TEXTS))
-    expected = open_run(run_dir).predictor.probabilities(np.array(TEXTS, dtype=object))
+    expected = APP.predictor(sentiment.load(run_dir)).probabilities(np.array(TEXTS, dtype=object))
     np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-5)
     assert [v.decode() for v in outputs["label"].numpy()] == [["negative", "positive"][i] for i in expected.argmax(1)]
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
+    run = sentiment.train(examples=400, max_train_samples=160, epochs=1, units=8, embedding_dim=8, patience=0,
+                          attention=True, sequence_length=12, run_dir=str(tmp_path / "run"))
+    assert run.path == tmp_path / "run" and 0.0 <= run.metrics["test"]["accuracy"] <= 1.0
+    saved = json.loads((run.path / "config.json").read_text())
+    assert saved["config"]["sequence_length"] == 12 and "sequence_length" not in saved["resolved"]  # given
+    cli = main(["predict", "--run", str(run.path), *TEXTS, "--out", str(tmp_path / "p.csv")])
+    assert api_predict_in_subprocess("sentiment", run.path, TEXTS) == cli["predictions"]
+    explained = main(["predict", "--run", str(run.path), *TEXTS, "--explain", "--out", str(tmp_path / "e.csv")])
+    rows = api_predict_in_subprocess("sentiment", run.path, TEXTS, explain=True)
+    assert rows == explained["predictions"] and all(row["attention"] for row in rows)
+    assert sentiment.load(run.path).predict(TEXTS[0]) == cli["predictions"][:1]
+    assert sentiment.export(run.path, tmp_path / "sm")["max_abs_difference"] <= 1e-4
+
+
+def test_python_api_raises_usage_errors_not_system_exit(tmp_path):
+    with pytest.raises(UsageError, match="model"):
+        sentiment.train(model="nope")
+    with pytest.raises(UsageError, match="unknown option"):
+        sentiment.train(colour="red")
+    with pytest.raises(UsageError, match="attention applies to the recurrent models"):
+        sentiment.train(model="bow", attention=True)
+    with pytest.raises(UsageError, match="not a run folder"):
+        sentiment.load(tmp_path)
 
 
 FAST = ["--examples", "400", "--max-train-samples", "160", "--epochs", "1", "--units", "8",

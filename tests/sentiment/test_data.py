@@ -5,12 +5,11 @@ import importlib.util
 import numpy as np
 import pytest
 
-from apps.sentiment import formats
+from apps.sentiment import formats, main
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import load_data
 from apps.sentiment.generate import generate_reviews, split_templates, templates
 from apps.sentiment.model import embedding_matrix, read_word_vectors
-from apps.sentiment.train import main
 from shared.cli import run
 from shared.errors import DataError, UsageError
 

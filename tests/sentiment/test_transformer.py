@@ -1,6 +1,7 @@
 """The transformer option end to end on a tiny random BERT preset the test writes."""
 
 import itertools
+import json
 from pathlib import Path
 
 import keras
@@ -9,9 +10,9 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.sentiment import generate
-from apps.sentiment.inference import open_run
-from apps.sentiment.train import main
+import apps.sentiment as sentiment
+from apps.sentiment import generate, main
+from apps.sentiment.app import APP
 from apps.sentiment.transformer import default_preset
 from shared.errors import UsageError
 
@@ -51,13 +52,20 @@ def test_transformer_fine_tunes_in_two_phases_and_serves_strings(preset, tmp_pat
     history = pd.read_csv(run_dir / "history.csv")
     assert history["phase"].tolist() == ["head", "fine_tune"]
     assert (run_dir / "tokenizer" / "vocab.txt").read_text().split("\n")[:5] == SPECIAL
-    trained = open_run(run_dir)
-    backbone = trained.predictor.model.get_layer(original.name)
+    resolved = json.loads((run_dir / "config.json").read_text())["resolved"]["sequence_length"]
+    assert "1.5 x the 95th percentile" in resolved["reason"]
+    info = json.loads((run_dir / "text.json").read_text())
+    assert info["sequence_length"] == min(64, resolved["value"] + 2)  # [CLS], [SEP]; the preset's limit
+    evaluated = main(["evaluate", "--run", str(run_dir)])["test"]  # the tokenizer rebuilt from the run folder
+    assert evaluated["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    assert evaluated["loss"] == pytest.approx(metrics["test"]["loss"], abs=1e-6)
+    trained = sentiment.load(run_dir)
+    backbone = trained.model.get_layer(original.name)
     changed = [not np.allclose(a, b) for a, b in zip(original.get_weights(), backbone.get_weights())]
     assert any(changed)  # the second phase trained the encoder
     texts = np.array(["the plot was not bad at all", "the room was dull"], dtype=object)
     rows = main(["predict", "--run", str(run_dir), *texts])["predictions"]
-    expected = trained.predictor.probabilities(texts)
+    expected = APP.predictor(trained).probabilities(texts)
     assert [row["probability"] for row in rows] == pytest.approx(expected.max(1).tolist(), abs=1e-5)
     result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
     assert result["max_abs_difference"] <= 1e-4

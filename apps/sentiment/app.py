@@ -1,0 +1,293 @@
+"""The sentiment app's App declaration: its hooks on the shared lifecycle.
+
+bow, lstm, gru and bilstm train in one phase at a constant learning rate;
+`--model transformer` in two (shared.app.fine_tune_phases): the pretrained
+encoder frozen while the head trains, then the whole encoder with AdamW, a
+linear warm-up and cosine decay.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from apps.sentiment import figures, transformer
+from apps.sentiment.config import SentimentConfig
+from apps.sentiment.data import TextSplits, load_data, read_eval_data
+from apps.sentiment.evaluation import held_out_scores, scores
+from apps.sentiment.formats import decode_lines
+from apps.sentiment.inference import Predictor, text_dataset
+from apps.sentiment.model import (
+    MAX_AUTO_LENGTH,
+    auto_sequence_length,
+    build_text_model,
+    compile_model,
+    read_word_vectors,
+    word_count_percentile,
+)
+from apps.sentiment.serving import export_model
+from shared.app import App, Phase, fine_tune_phases
+from shared.callbacks import ImageLogger
+from shared.cli import add_run_argument
+from shared.data import BadInputs
+from shared.errors import DataError, UsageError
+from shared.records import read_json, write_json
+
+log = logging.getLogger("annsuite")
+
+TEXT_INFO = "text.json"
+CONFUSION_SAMPLES = 512
+ATTENTION_SAMPLES = 6
+PARITY_TEXTS = 16
+VERB_HELP = {"evaluate": "accuracy, loss and AUC of a trained run on held-out data",
+             "export": "SavedModel whose serving_default takes raw strings"}
+
+
+@dataclass
+class TrainingData(TextSplits):
+    """The checked splits of one training run, with what its task adds.
+
+    `vectors` (--embeddings), `preset` and `tokenizer` (--model transformer)
+    are read and checked with the texts, before a run folder exists. `info`
+    (the entries of text.json) and `preprocessor` (the transformer's
+    features: their length depends on the backbone) are set as the run's
+    folder and task are made.
+    """
+
+    vectors: dict | None = None
+    preset: str | None = None
+    tokenizer: object = None
+    info: dict = field(default_factory=dict)
+    preprocessor: object = None
+
+
+def epoch_images(data):
+    """make_images(model, epoch): confusion matrix, and attention when the model has it."""
+    texts, labels = data.x_val[:CONFUSION_SAMPLES], data.y_val[:CONFUSION_SAMPLES]
+
+    def make_images(model, epoch):
+        predictor = Predictor(model, data.preprocessor)
+        probabilities = predictor.probabilities(texts)
+        images = {"confusion_matrix": figures.confusion_matrix_image(
+            labels, probabilities.argmax(axis=1), data.class_names)}
+        attended = predictor.attention(texts[:ATTENTION_SAMPLES]) if data.preprocessor is None else None
+        if attended is not None:
+            chosen, weights = attended
+            captions = [f"{data.class_names[p.argmax()]} {p.max():.2f}" for p in chosen]
+            images["attention"] = figures.attention_image(texts[:ATTENTION_SAMPLES], weights, captions)
+        return images
+
+    return make_images
+
+
+def output_classes(model):
+    """Classes of a model's output: a sigmoid (one unit) stands for two."""
+    return max(2, int(model.outputs[0].shape[-1]))
+
+
+def read_texts(texts, path):
+    """The TEXT arguments, then each line of --file."""
+    texts = list(texts)
+    if path:
+        if not Path(path).is_file():
+            raise UsageError(f"--file {path}: no such file")
+        for line, text in decode_lines(path, "utf-8", BadInputs()):
+            if not text.strip():
+                raise DataError(path, "empty text", line)
+            texts.append(text.strip())
+    if not texts:
+        raise UsageError("predict needs TEXT arguments or --file")
+    return texts
+
+
+def explanation(text, weights):
+    """'word:weight word:weight ...' for the words the model saw."""
+    return " ".join(f"{word}:{weight:.3f}" for word, weight in zip(figures.words_of(text, len(weights)), weights))
+
+
+class SentimentApp(App):
+    name = "sentiment"
+    description = "Sentiment of text: bag of words, recurrent networks, BERT."
+    config_class = SentimentConfig
+    train_help = "train a sentiment model (default data: generated reviews where word order decides)"
+    predict_help = "label and probability of texts (and per-word attention with --explain)"
+    inputs_help = "texts to classify"
+
+    # ---- data ----
+    def load_data(self, config):
+        splits = load_data(config)
+        vectors = read_word_vectors(config.embeddings) if config.embeddings else None
+        preset = tokenizer = None
+        if config.model == "transformer":
+            preset = transformer.resolve_preset(config)
+            tokenizer = transformer.load_tokenizer(preset)
+        values = {f.name: getattr(splits, f.name) for f in dataclasses.fields(splits)}
+        return TrainingData(**values, vectors=vectors, preset=preset, tokenizer=tokenizer)
+
+    def profile(self, data):
+        return {"word_count_p95": word_count_percentile(data.x_train)}
+
+    def defaults(self, profile, config):
+        if "word_count_p95" not in profile or config.model == "bow":
+            return {}
+        words = profile["word_count_p95"]
+        if config.model == "transformer":  # WordPiece pieces: about 1.5 per word
+            value = auto_sequence_length(words, scale=1.5, limit=transformer.MAX_LENGTH)
+            reason = f"1.5 x the 95th percentile of the training texts' word counts ({words:g}), at most {transformer.MAX_LENGTH}"
+        else:
+            value = auto_sequence_length(words)
+            reason = f"the 95th percentile of the training texts' word counts ({words:g}), at most {MAX_AUTO_LENGTH}"
+        return {"sequence_length": (value, reason)}
+
+    # ---- training ----
+    def on_run_start(self, run, data):
+        if data.tokenizer is not None:  # the vocabulary predict and export rebuild the tokenizer from
+            data.info["tokenizer"] = transformer.save_tokenizer(data.tokenizer, run.path / "tokenizer")
+
+    def build_task(self, config, data):
+        classes = len(data.class_names)
+        if config.model == "transformer":
+            model, backbone = transformer.build_transformer(data.preset, classes, config.dropout)
+            length = transformer.transformer_sequence_length(config, data.x_train, backbone)
+            data.info.update(sequence_length=length, preset=data.preset)
+            data.preprocessor = transformer.build_preprocessor(
+                data.tokenizer.get_vocabulary(), data.info["tokenizer"]["lowercase"], length)
+            return model
+        model, info = build_text_model(config, data.x_train, classes, data.vectors)
+        if "pretrained_words" in info:
+            log.info("embeddings: %d of %d vocabulary words found in %s", info["pretrained_words"],
+                     info["vocabulary_size"], config.embeddings)
+        model.summary(print_fn=log.debug)
+        data.info.update(info)
+        return model
+
+    def datasets(self, config, data):
+        binary = len(data.class_names) == 2
+        train = text_dataset(data.x_train, data.y_train, config.batch_size, data.preprocessor, shuffle=True,
+                             seed=config.seed, binary=binary)
+        validation = text_dataset(data.x_val, data.y_val, max(config.batch_size, 64), data.preprocessor,
+                                  binary=binary)
+        return train, validation
+
+    def callbacks(self, run, data, task):
+        return [ImageLogger(run.path, epoch_images(data))]
+
+    def phases(self, config, data, task):
+        if config.model != "transformer":
+            return [Phase("train", config.epochs, config.learning_rate)]
+        return fine_tune_phases(transformer.backbone_of(task), epochs=config.epochs,
+                                fine_tune_epochs=config.fine_tune_epochs, learning_rate=config.learning_rate,
+                                fine_tune_learning_rate=config.fine_tune_learning_rate)
+
+    def compile(self, task, phase, config, steps):
+        if phase.decay:  # the transformer's fine-tuning phase
+            log.info("fine-tuning: peak learning rate %g, %d%% warm-up", phase.learning_rate,
+                     round(100 * config.warmup_fraction))
+            optimizer = transformer.fine_tune_optimizer(phase.learning_rate, steps * phase.epochs,
+                                                        config.warmup_fraction)
+        else:
+            optimizer = keras.optimizers.Adam(phase.learning_rate)
+        compile_model(task, output_classes(task), optimizer)
+
+    def after_fit(self, run, data, task):
+        write_json(run.path / TEXT_INFO, {**data.info, "class_names": data.class_names, "labels": data.labels,
+                                          "model": run.config.model, "source": data.source})
+
+    def test_metrics(self, model, data, config):
+        return held_out_scores(Predictor(model, data.preprocessor), data.x_test, data.y_test)
+
+    def summary(self, run, data, model):
+        return {**super().summary(run, data, model), "test_examples": len(data.y_test)}
+
+    # ---- a trained run ----
+    def restore(self, path, config):
+        """text.json, and the transformer's preprocessor rebuilt from the run's vocabulary."""
+        info = read_json(path / TEXT_INFO)
+        preprocessor = None
+        if config.model == "transformer":
+            tokenizer = info["tokenizer"]
+            preprocessor = transformer.build_preprocessor(path / tokenizer["vocabulary"], tokenizer["lowercase"],
+                                                          info["sequence_length"])
+        return {**info, "preprocessor": preprocessor}
+
+    def predictor(self, trained):
+        """The trained model with the preprocessing it needs."""
+        return Predictor(trained.model, trained.state["preprocessor"])
+
+    def evaluate(self, trained, data=None, skip_bad=False):
+        """Scores on the run's held-out test split, or on every text of `data`."""
+        config = dataclasses.replace(trained.config, skip_bad=skip_bad)
+        if data:
+            texts, labels = read_eval_data(config, data, trained.state["labels"])
+        else:
+            splits = load_data(config)
+            texts, labels = splits.x_test, splits.y_test
+        result = {"test": scores(self.predictor(trained).probabilities(texts), labels),
+                  "data": data or "held-out test split"}
+        write_json(trained.path / "evaluation.json", result)
+        log.info("evaluation: %s", result["test"])
+        return result
+
+    def predict_rows(self, trained, inputs, explain=False):
+        """text, label, probability (and with `explain` the attention per word) of each text."""
+        texts = np.array([str(text) for text in inputs], dtype=object)
+        if not len(texts):
+            return []
+        predictor, weights = self.predictor(trained), None
+        if explain:
+            attended = predictor.attention(texts)
+            if attended is None:
+                raise UsageError("--explain needs a run trained with --attention (a recurrent model)")
+            probabilities, weights = attended
+        else:
+            probabilities = predictor.probabilities(texts)
+        names, rows = trained.state["class_names"], []
+        for index, (text, p) in enumerate(zip(texts, probabilities)):
+            row = {"text": text, "label": names[int(p.argmax())], "probability": round(float(p.max()), 6)}
+            if weights is not None:
+                row["attention"] = explanation(text, weights[index])
+            rows.append(row)
+        return rows
+
+    def export(self, trained, out):
+        texts = load_data(trained.config).x_test[:PARITY_TEXTS]
+        return export_model(self.predictor(trained), trained.state["class_names"], texts, out)
+
+    # ---- command line ----
+    def verbs(self):
+        # The base verbs with this app's help lines (shared.app has no hook for them).
+        return [dataclasses.replace(verb, help=VERB_HELP.get(verb.name, verb.help)) for verb in super().verbs()]
+
+    def predict_arguments(self, parser):
+        add_run_argument(parser, skip_bad=False)
+        parser.add_argument("texts", nargs="*", metavar="TEXT", help=self.inputs_help)
+        parser.add_argument("--file", help="a UTF-8 file with one text per line")
+        parser.add_argument("--explain", action="store_true",
+                            help="per-word attention weights (runs trained with --attention)")
+        parser.add_argument("--out", help="CSV file (default: <run>/predictions.csv)")
+
+    def predict_options(self, args):
+        return read_texts(args.texts, args.file), {"explain": args.explain}
+
+    def write_predictions(self, trained, rows, args):
+        """Print the rows as CSV (one "\\n" per line) and write them to --out or the run folder."""
+        out = Path(args.out) if args.out else trained.path / "predictions.csv"
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(buffer.getvalue(), encoding="utf-8")
+        sys.stdout.write(buffer.getvalue())
+        return {"predictions": rows, "path": str(out)}
+
+
+APP = SentimentApp()
