@@ -169,6 +169,7 @@ class App:
     config_class = None
     monitor = "val_loss"
     mode = "min"
+    has_model = True  # False: an experiment whose networks live in sub-runs (no best.keras)
     train_help = "train a model"
     predict_help = "predict raw inputs with a trained run"
     evaluate_help = "metrics of a trained run on held-out data"
@@ -346,6 +347,18 @@ class App:
         strategy = training.get_strategy(config.strategy)
         config, data, resolved = self.prepare(config, given)
         run = training.start_run(self.name, config, argv, strategy=strategy, resolved=resolved)
+        try:
+            if run.finished:
+                log.info("this run finished earlier: its metrics are kept as they are (to train again, "
+                         "choose another --run-dir)")
+                return RunResult(run.path, read_json(run.path / "metrics.json"))
+            return RunResult(run.path, self.run_lifecycle(run, data, resolved))
+        finally:
+            run.release()
+
+    def run_lifecycle(self, run, data, resolved):
+        """From the run folder to metrics.json (train's steps after start_run)."""
+        config = run.config
         for name, entry in resolved.items():  # into train.log, which exists from here on
             log.info("%s %s: %s", name, entry["value"], entry["reason"])
         self.on_run_start(run, data)
@@ -353,17 +366,16 @@ class App:
             task = self.build_task(config, data)
         epochs = self.fit(run, data, task)
         self.after_fit(run, data, task)
-        best = training.load_best_model(run.path)
+        best = training.load_best_model(run.path) if self.has_model else None
         test = run.extra.pop("test", None) or self.test_metrics(best, data, config)
         self.save_inference_model(run, best, data, config)
-        metrics = training.finish_run(run, test, epochs, **self.summary(run, data, best))
-        return RunResult(run.path, metrics)
+        return training.finish_run(run, test, epochs, **self.summary(run, data, best))
 
     def save_inference_model(self, run, network, data, config):
         """Write `model.keras` (atomically, the chief only) when the app builds one."""
         if not run.chief:
             return
-        model = self.inference_model(network, data, config)
+        model = self.inference_model(network, data, config) if network is not None else None
         if model is not None:
             replace_atomically(model.save, run.path / MODEL_FILE)
 

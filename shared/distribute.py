@@ -22,12 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from shared.safe_files import private_folder
 
 # keras-team/keras#20585: under MultiWorkerMirroredStrategy, Keras 3 (seen up
 # to 3.15.1 with TensorFlow 2.21) (a) builds the model symbolically from the
@@ -116,10 +117,17 @@ def is_chief(strategy=None):
 
 
 def worker_folder(run_path):
-    """The private folder of a non-chief worker for this run (stable path)."""
+    """The private folder of a non-chief worker for this run (a stable path, to resume).
+
+    Under the user's cache folder (`$XDG_CACHE_HOME` or `~/.cache`), made
+    0700 and checked (owner, no symbolic link): not a predictable name in a
+    shared /tmp that another local user could create first.
+    """
     spec = task() or ("worker", 0)
     digest = hashlib.sha1(str(Path(run_path).resolve()).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"annsuite-{spec[0]}{spec[1]}-{digest}"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    root = private_folder(private_folder(cache / "annsuite") / "workers")
+    return private_folder(root / f"annsuite-{spec[0]}{spec[1]}-{digest}")
 
 
 def global_batch_size(batch_size, strategy):

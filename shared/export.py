@@ -1,10 +1,12 @@
 """SavedModel export with a serving signature on raw inputs, checked at once.
 
-`export_saved_model` writes the archive into a temporary folder next to the
-destination, reloads it with `tf.saved_model.load`, compares its outputs on
-real examples with the Keras model's, and only then renames it into place:
-an interrupted or failed export never leaves a half-written SavedModel where
-a good one is expected.
+`export_saved_model` writes the archive into a private temporary folder
+next to the destination, reloads it with `tf.saved_model.load`, compares its
+outputs on real examples with the Keras model's, and only then renames it
+into place: an interrupted or failed export never leaves a half-written
+SavedModel where a good one is expected. An existing destination is never
+deleted: an earlier annsuite export (it holds `annsuite_export.json`) is
+kept as `<out>.previous-<time>`, and any other folder is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from shared.errors import AnnsuiteError
+from shared.errors import AnnsuiteError, UsageError
+from shared.records import write_json
+from shared.safe_files import EXPORT_MARKER, private_temp_dir, publish_folder
 
 log = logging.getLogger("annsuite")
 
@@ -68,9 +72,31 @@ def export_saved_model(resources, serve, input_signature, out_dir, examples, exp
     Raises:
         ExportError: above `tolerance`; nothing is published then.
     """
-    out_dir = Path(out_dir)
-    tmp = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
+    out_dir = Path(out_dir).resolve()
+    check_destination(out_dir)
+    tmp = private_temp_dir(out_dir)  # ours alone: removed on failure, renamed on success
+    try:
+        difference = write_and_check(resources, serve, input_signature, tmp, examples, expected, tolerance)
+        write_json(tmp / EXPORT_MARKER, {"format": "annsuite SavedModel export",
+                                         "max_abs_difference": difference})
+        publish_folder(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("SavedModel written to %s (max abs difference %.3g on %d examples)",
+             out_dir, difference, len(next(iter(examples.values()))))
+    return {"path": str(out_dir), "max_abs_difference": difference}
+
+
+def check_destination(out_dir):
+    """Refuse, before any work, an --out that is a user's folder (nothing is deleted)."""
+    if out_dir.exists() and not (out_dir.is_dir() and (out_dir / EXPORT_MARKER).is_file()):
+        raise UsageError(f"--out {out_dir}: exists and is not an annsuite export; it is left as it is: "
+                         "choose a new folder")
+
+
+def write_and_check(resources, serve, input_signature, tmp, examples, expected, tolerance):
+    """Write the archive into `tmp`, reload it, return the largest difference."""
     archive = keras.export.ExportArchive()
     for resource in resources:
         archive.track(resource)
@@ -80,18 +106,6 @@ def export_saved_model(resources, serve, input_signature, out_dir, examples, exp
     outputs = {k: v.numpy() for k, v in reloaded(**{k: tf.constant(v) for k, v in examples.items()}).items()}
     difference = max_difference(expected, outputs)
     if not difference <= tolerance:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise ExportError(f"export check failed: reloaded SavedModel differs from the Keras model "
                           f"by {difference:.3g} (> {tolerance:g})")
-    if out_dir.exists():
-        old = out_dir.with_name(out_dir.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        out_dir.rename(old)
-        tmp.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp.rename(out_dir)
-    log.info("SavedModel written to %s (max abs difference %.3g on %d examples)",
-             out_dir, difference, len(next(iter(examples.values()))))
-    return {"path": str(out_dir), "max_abs_difference": difference}
+    return difference

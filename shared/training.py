@@ -45,6 +45,7 @@ from shared.callbacks.history import HistoryCSV
 from shared.errors import UsageError
 from shared.logfile import attach_log_file, detach_log_file
 from shared.records import library_versions, read_json, write_json
+from shared.safe_files import LOCK_FILE, RunLock
 
 log = logging.getLogger("annsuite")
 
@@ -61,6 +62,13 @@ class Run:
     chief: bool = True
     started: float = field(default_factory=time.time)
     extra: dict = field(default_factory=dict)  # entries of metrics.json the training adds
+    finished: bool = False  # metrics.json existed: a finished run, rerun
+    lock: object = None  # the RunLock held while the command works in the folder
+
+    def release(self):
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     @property
     def checkpoint_path(self):
@@ -122,20 +130,50 @@ def start_run(app, config, argv=(), strategy=None, resolved=None):
     path = new_run_path(app, config)
     if not chief:
         path = distribute.worker_folder(path)
-    resumed = (path / "config.json").exists()
-    if resumed:
-        check_same_config(path, config, resolved)
-    path.mkdir(parents=True, exist_ok=True)
-    attach_log_file(path / "train.log")
-    if config.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-    seed_everything(config.seed, config.deterministic)
-    write_json(path / "config.json", {
-        "app": app, "config": dataclasses.asdict(config), "command": list(argv),
-        "argv": sys.argv, "versions": library_versions(), "resolved": resolved or {},
-    })
-    log.info("%s run folder: %s%s", app, path, " (resuming)" if resumed else "")
-    return Run(path=path, config=config, strategy=strategy, chief=chief)
+    check_run_folder(path, app)
+    lock = RunLock(path).acquire()  # held until finish_run (or the process ends)
+    try:
+        resumed = (path / "config.json").exists()
+        if resumed:
+            check_same_config(path, config, resolved)
+        finished = resumed and (path / "metrics.json").is_file()
+        path.mkdir(parents=True, exist_ok=True)
+        attach_log_file(path / "train.log")
+        if config.mixed_precision:
+            keras.mixed_precision.set_global_policy("mixed_float16")
+        seed_everything(config.seed, config.deterministic)
+        if not finished:  # a finished run keeps its record as it was
+            write_json(path / "config.json", {
+                "app": app, "config": dataclasses.asdict(config), "command": list(argv),
+                "argv": sys.argv, "versions": library_versions(), "resolved": resolved or {},
+            })
+    except BaseException:
+        lock.release()
+        raise
+    log.info("%s run folder: %s%s", app, path,
+             " (finished earlier)" if finished else " (resuming)" if resumed else "")
+    return Run(path=path, config=config, strategy=strategy, chief=chief, finished=finished, lock=lock)
+
+
+def check_run_folder(path, app):
+    """Refuse a --run-dir that is not empty and not a run of this app (nothing is touched)."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise UsageError(f"--run-dir {path}: exists and is not a folder")
+    record = path / "config.json"
+    if record.is_file():
+        try:
+            owner = read_json(record).get("app")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            owner = None
+        if owner not in (app, None):
+            raise UsageError(f"--run-dir {path}: a {owner} run folder, not a {app} one; choose another --run-dir")
+        if owner == app:
+            return
+    if any(entry.name != LOCK_FILE for entry in path.iterdir()):
+        raise UsageError(f"--run-dir {path}: a folder with files that is not an annsuite run folder "
+                         "(no config.json); it is left as it is: choose an empty or new folder")
 
 
 def check_same_config(path, config, resolved=None):
@@ -258,9 +296,11 @@ def finish_run(run, test_metrics, epochs, **extra):
     log.info("test metrics: %s (%.1f s)", json.dumps(metrics["test"]), metrics["seconds"])
     if not run.chief:
         detach_log_file()
+        run.release()
         shutil.rmtree(run.path, ignore_errors=True)
         return metrics
     write_json(run.path / "metrics.json", metrics)
+    run.release()
     return metrics
 
 
