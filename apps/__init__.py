@@ -1,6 +1,7 @@
 """annsuite's applications, one package each, run as `python -m apps.<app>`."""
 
 import importlib
+import importlib.util
 
 import shared  # noqa: F401 - sets the Keras backend before any app imports Keras
 import shared.backbones  # noqa: F401 - registers the backbones that model.keras files hold
@@ -12,9 +13,11 @@ import shared.text  # noqa: F401 - registers the text layers (tokenizers inside 
 # DEMO_ARGS (a short training budget on its default data).
 APPS = ("classifier", "segmenter", "detector", "sentiment", "translator", "chatbot", "gan", "foundations", "word2vec")
 
-# The modules that define (and so register) the layers of each app's model.keras,
-# imported here so that `import apps` is all that `keras.saving.load_model` needs.
-MODEL_MODULES = ()
+# Each app's serializable layers live in (or are imported by) `apps/<app>/layers.py`;
+# importing them here registers them, so `import apps` is all that
+# `keras.saving.load_model("RUN/model.keras", safe_mode=True)` needs.
+MODEL_MODULES = tuple(f"apps.{name}.layers" for name in APPS
+                      if importlib.util.find_spec(f"apps.{name}.layers") is not None)
 
 for _module in MODEL_MODULES:
     importlib.import_module(_module)
