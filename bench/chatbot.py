@@ -114,6 +114,7 @@ def run(args):
     from apps.chatbot.evaluation import generator_metrics
     from apps.chatbot.inference import Generator, make_sampler
     from apps.chatbot.model import build_generator, compile_generator
+    from shared.app import steps_per_epoch
 
     config = ChatbotConfig(data=getattr(args, "data", None), epochs=EPOCHS)
     data = load_data(config)
@@ -125,7 +126,7 @@ def run(args):
         keras.utils.set_random_seed(config.seed)
         if name == "ours":
             model = compile_generator(build_generator(config, vocabulary.size), config.learning_rate,
-                                      -(-len(data.train) // config.batch_size) * EPOCHS)
+                                      steps_per_epoch(len(data.train), config.batch_size) * EPOCHS)
         else:
             model = plain_model(config, vocabulary.size)
         times, _ = fit_timed(model, arrays.dataset(train, config.batch_size, shuffle=True, seed=config.seed),

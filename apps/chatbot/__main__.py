@@ -1,6 +1,6 @@
 import sys
 
-from apps.chatbot.train import main
+from apps.chatbot.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.chatbot"))
+sys.exit(run(APP.main, prog="python -m apps.chatbot"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from apps.chatbot.text import Vocabulary, build_vocabulary
 
@@ -23,8 +24,6 @@ def generator_arrays(vocabulary, examples, config):
 
 
 def in_batch_labels(inputs):
-    import tensorflow as tf
-
     first = next(iter(inputs.values()))
     return inputs, tf.range(tf.shape(first)[0])
 
@@ -36,8 +35,6 @@ def dataset(arrays, batch_size, shuffle=False, seed=0, in_batch=False):
     the last, partial batch is dropped in training so every step has the
     same number of negatives.
     """
-    import tensorflow as tf
-
     data = tf.data.Dataset.from_tensor_slices(arrays)
     if shuffle:
         size = len(tf.nest.flatten(arrays)[0])

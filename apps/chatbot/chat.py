@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 
-from apps.chatbot.serving import Bot, open_run
+from apps.chatbot.config import DECODINGS
 from shared.cli import add_run_argument
 from shared.errors import UsageError
 
@@ -22,8 +22,6 @@ HELP = "type a message; /history shows the conversation, /reset starts over, /qu
 
 
 def chat_arguments(parser):
-    from apps.chatbot.config import DECODINGS
-
     add_run_argument(parser, skip_bad=False)
     parser.add_argument("--once", metavar="TEXT", help="answer this one message and exit")
     parser.add_argument("--decoding", choices=DECODINGS, help="generators: greedy, beam, top_k or top_p (default: the run's)")
@@ -79,21 +77,24 @@ class Session:
         return True
 
 
-def chat(args, stdin=None, stdout=None):
-    """Interactive chat, or one answer with --once."""
+def check_once(text):
+    """`--once TEXT` must hold a message (checked before the run is loaded)."""
+    if text is not None and not text.strip():
+        raise UsageError("--once needs a non-empty message")
+
+
+def chat(bot, once=None, top=None, stdin=None, stdout=None):
+    """Interactive chat with `bot` (an `inference.Bot`), or one answer with `once`."""
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
-    if args.once is not None and not args.once.strip():
-        raise UsageError("--once needs a non-empty message")
-    trained = open_run(args.run)
-    bot = Bot(trained, args.decoding, args.top)
-    session = Session(bot, out, args.top)
-    if args.once is not None:
-        reply = session.answer(args.once.strip())
+    check_once(once)
+    session = Session(bot, out, top)
+    if once is not None:
+        reply = session.answer(once.strip())
         return {**reply, "history": session.history, "seconds": session.latencies[-1]}
     bot.respond(["hello"])  # trace the graph before the first real answer
     interactive = stdin.isatty()
-    say(f"chatting with {trained.path} ({trained.config.model}); {HELP}", out)
+    say(f"chatting with {bot.trained.path} ({bot.trained.config.model}); {HELP}", out)
     while True:
         if interactive:
             out.write("you> ")

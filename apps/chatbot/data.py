@@ -16,6 +16,7 @@ import numpy as np
 from apps.chatbot import dialogues as generated
 from apps.chatbot.formats import Dialogue, read_dialogues
 from shared.data import BadInputs
+from shared.errors import DataError
 
 log = logging.getLogger("annsuite")
 
@@ -102,8 +103,6 @@ def load_data(config, data=None):
     if config.max_train_samples:
         chat.train = chat.train[:config.max_train_samples]
     if not chat.train:
-        from shared.errors import DataError
-
         raise DataError(path or "generated data", "no training examples left after the split")
     log.info("dialogue examples: %d train, %d validation, %d test (%s)",
              len(chat.train), len(chat.validation), len(chat.test), chat.source)

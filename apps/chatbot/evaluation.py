@@ -13,8 +13,12 @@ opening exchanges.
 from __future__ import annotations
 
 import numpy as np
+import sacrebleu
+import tensorflow as tf
 
 from apps.chatbot.arrays import generator_arrays, unique_pool
+from apps.chatbot.inference import Generator, make_sampler
+from apps.chatbot.model import side_encoder
 from shared.distribute import predict
 
 
@@ -25,8 +29,6 @@ def groups(examples):
 
 
 def bleu(hypotheses, references):
-    import sacrebleu
-
     if not hypotheses:
         return float("nan")
     return float(sacrebleu.corpus_bleu(hypotheses, [references]).score)
@@ -34,8 +36,6 @@ def bleu(hypotheses, references):
 
 def token_losses(model, inputs, targets, weights, batch_size=256):
     """Per-example (sum of token NLL, token count) under teacher forcing."""
-    import tensorflow as tf
-
     sums = []
     for start in range(0, len(targets), batch_size):
         batch = {k: v[start:start + batch_size] for k, v in inputs.items()}
@@ -106,9 +106,14 @@ def retrieval_metrics(texts, context_encoder, response_encoder, examples):
     return metrics, samples
 
 
-def side_encoder(model, side):
-    """The context or response tower of a dual encoder, as its own model."""
-    import keras
+def held_out_metrics(model, config, examples, vocabulary=None, texts=None):
+    """(metrics, samples) of a trained model on held-out examples.
 
-    inputs = {name: tensor for name, tensor in model.input.items() if name.startswith(side)}
-    return keras.Model(inputs, model.get_layer(f"{side}_embedding").output, name=f"{side}_encoder")
+    Generators decode greedily with the run's `vocabulary`; retrievers rank
+    with the run's `texts` (the inputs of its dual encoder).
+    """
+    if config.model == "retrieval":
+        return retrieval_metrics(texts, side_encoder(model, "context"), side_encoder(model, "response"),
+                                 examples)
+    generator = Generator(model, vocabulary, config.response_length, make_sampler("greedy"))
+    return generator_metrics(generator, model, vocabulary, examples, config)

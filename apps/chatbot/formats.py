@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from shared.errors import DataError
 
 
@@ -101,8 +103,6 @@ def yaml_line(error):
 
 def conversation_lines(text):
     """The line of each conversation of a chatterbot YAML file (1-based)."""
-    import yaml
-
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if not isinstance(root, yaml.MappingNode):
         return []
@@ -114,8 +114,6 @@ def conversation_lines(text):
 
 def read_yaml(path, bad):
     """Dialogues of a chatterbot-corpus YAML file."""
-    import yaml
-
     text = read_text(path)
     try:
         data = yaml.safe_load(text)

@@ -1,5 +1,7 @@
 """Answering: in-graph decoding of the generators, nearest responses of the retriever.
 
+`Bot` answers a history of turns with a trained run (either kind).
+
 `Generator` splits a trained generator into its encoder (a Keras model on
 the same layers) and one decoder step, and decodes with a keras-hub
 sampler inside one `tf.function` (greedy, beam, top-k or top-p), so the
@@ -9,16 +11,19 @@ same graph serves `evaluate`, `chat` and the SavedModel.
 from __future__ import annotations
 
 import keras
+import keras_hub
 import numpy as np
+import tensorflow as tf
+from keras import ops
 
+from apps.chatbot.model import side_encoder
 from apps.chatbot.text import tf_detokenize
+from shared.errors import UsageError
 
 ENCODER_OUTPUTS = ("decoder_init", "utterance_gru", "utterance_encoder", "utterance_attention")
 
 
 def make_sampler(decoding, beam_width=4, top_k=5, top_p=0.9, temperature=1.0, seed=None):
-    import keras_hub
-
     if decoding == "greedy":
         return keras_hub.samplers.GreedySampler()
     if decoding == "beam":
@@ -39,8 +44,6 @@ class Generator:
     """
 
     def __init__(self, model, vocabulary, response_length, sampler):
-        import tensorflow as tf
-
         self.model = model
         self.vocabulary = vocabulary
         self.length = response_length + 1
@@ -56,7 +59,7 @@ class Generator:
         self.layers = {name: self.layer(name) for name in (
             "decoder_embedding", "decoder_gru", "decoder_word_attention",
             "decoder_utterance_attention", "decoder_concat", "decoder_combine", "logits", "copy")}
-        self.generate = tf.function(self._generate)
+        self.generate = tf.function(self.decode)
 
     def layer(self, name):
         try:
@@ -79,10 +82,12 @@ class Generator:
         logits = layers["copy"](logits, word_weights, context, features)[:, 0]
         return logits, (outputs[:, 0], states, present, word_states, word_mask, context)
 
-    def _generate(self, context):
-        """(batch, utterances, words) ids -> (batch, length) response ids, attention weights."""
-        from keras import ops
+    def decode(self, context):
+        """(batch, utterances, words) ids -> (batch, length) response ids, attention weights.
 
+        Plain graph code: `generate` is it as a `tf.function`, and the
+        SavedModel's signature calls it inside its own.
+        """
         encoded = self.encoder(context, training=False)
         cache = (encoded["state"], encoded["states"], ops.cast(encoded["present"], "float32"),
                  encoded["word_states"], ops.cast(encoded["word_mask"], "float32"), context)
@@ -101,8 +106,6 @@ class Generator:
 
     def texts_of(self, ids):
         """Graph: (batch, length) ids -> (batch,) strings, cut at [END]."""
-        import tensorflow as tf
-
         ended = tf.cumsum(tf.cast(tf.equal(ids, self.vocabulary.end_id), tf.int32), axis=1) > 0
         words = self.vocabulary.to_words(tf.where(ended, tf.zeros_like(ids), ids))
         return tf_detokenize(words)
@@ -144,3 +147,42 @@ class Retriever:
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return [([self.candidates[i] for i in row], scores[n, row].tolist())
                 for n, row in enumerate(order)]
+
+
+class Bot:
+    """Answers a history of turns with a trained run (generator or retriever).
+
+    Args:
+        trained: a `shared.app.TrainedModel` of the chatbot (its `state`
+            holds the vocabulary or the retriever's texts and knowledge base).
+        decoding: greedy, beam, top_k or top_p (generators; default the run's).
+        top: how many candidates a retriever returns (default the run's top_k).
+    """
+
+    def __init__(self, trained, decoding=None, top=None):
+        self.trained = trained
+        config = trained.config
+        state = trained.state
+        self.top = top or config.top_k
+        self.retrieval = config.model == "retrieval"
+        self.vocabulary = state.get("vocabulary")
+        self.texts = state.get("texts")
+        if self.retrieval:
+            if state.get("candidates") is None:
+                raise UsageError(f"{trained.path}: no knowledge base (candidates.json); train first")
+            self.retriever = Retriever(side_encoder(trained.model, "context"), state["candidates"],
+                                       state["embeddings"])
+        else:
+            sampler = make_sampler(decoding or config.decoding, config.beam_width, config.top_k,
+                                   config.top_p, config.temperature, seed=config.seed)
+            self.generator = Generator(trained.model, self.vocabulary, config.response_length, sampler)
+
+    def respond(self, history):
+        """The answer to the last turn of `history`: {"response", [candidates, scores]}."""
+        config = self.trained.config
+        if self.retrieval:
+            candidates, scores = self.retriever.top(self.texts.context_inputs([history]), self.top)[0]
+            return {"response": candidates[0], "candidates": candidates, "scores": scores}
+        ids = self.vocabulary.contexts([history], config.utterances, config.utterance_length)[0]
+        text, _, _ = self.generator.respond(ids)
+        return {"response": text}

@@ -131,3 +131,9 @@ def compile_retrieval(model, learning_rate, decay_steps):
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="in_batch_accuracy")])
     return model
+
+
+def side_encoder(model, side):
+    """The context or response tower of a dual encoder, as its own model."""
+    inputs = {name: tensor for name, tensor in model.input.items() if name.startswith(side)}
+    return keras.Model(inputs, model.get_layer(f"{side}_embedding").output, name=f"{side}_encoder")

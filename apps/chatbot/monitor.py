@@ -8,10 +8,17 @@ the top response among the validation responses for the same contexts.
 
 from __future__ import annotations
 
-import keras
-import numpy as np
+import matplotlib
 
-from shared.callbacks import ImageLogger, figure_to_image
+matplotlib.use("Agg")  # files only, never a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from apps.chatbot.inference import Generator, make_sampler  # noqa: E402
+from apps.chatbot.model import side_encoder  # noqa: E402
+from apps.chatbot.text import tokenize, window  # noqa: E402
+from shared.callbacks import ImageLogger, SummaryWriterCallback, figure_to_image  # noqa: E402
 
 SAMPLES = 6
 
@@ -24,11 +31,6 @@ def fixed_examples(examples, count=SAMPLES):
 
 def attention_figure(context, tokens, word_weights, utterance_weights):
     """Heatmap of word attention per utterance, bars of utterance attention."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rows = len(word_weights)
     figure, (words_axis, turns_axis) = plt.subplots(
         1, 2, figsize=(11, 0.5 * rows + 1.5), gridspec_kw={"width_ratios": [4, 1]})
@@ -46,23 +48,23 @@ def attention_figure(context, tokens, word_weights, utterance_weights):
     return figure_to_image(figure)
 
 
-class DialogueText(keras.callbacks.Callback):
-    """Write `make_text(model, epoch)` (markdown) as a TensorBoard text summary each epoch."""
+class DialogueText(SummaryWriterCallback):
+    """Write `make_text(model, epoch)` (markdown) as a TensorBoard text summary each epoch.
+
+    Args:
+        log_dir: the run folder.
+        make_text: called as `make_text(model, epoch)` after the epoch.
+        tag: the text's TensorBoard tag.
+        subdir: the TensorBoard run it belongs to.
+    """
 
     def __init__(self, log_dir, make_text, tag="sample_dialogues", subdir="validation"):
-        super().__init__()
-        self.log_dir = log_dir
+        super().__init__(log_dir, subdir)
         self.make_text = make_text
         self.tag = tag
-        self.subdir = subdir
 
     def on_epoch_end(self, epoch, logs=None):
-        import tensorflow as tf
-
-        writer = tf.summary.create_file_writer(str(self.log_dir / self.subdir))
-        with writer.as_default():
-            tf.summary.text(self.tag, self.make_text(self.model, epoch), step=epoch)
-        writer.close()
+        self.write_text({self.tag: self.make_text(self.model, epoch)}, step=epoch)
 
 
 def table(examples, responses):
@@ -74,9 +76,6 @@ def table(examples, responses):
 
 
 def generator_callbacks(run, vocabulary, examples):
-    from apps.chatbot.inference import Generator, make_sampler
-    from apps.chatbot.text import tokenize, window
-
     config = run.config
     shown = fixed_examples(examples)
     contexts = vocabulary.contexts([e.context for e in shown], config.utterances, config.utterance_length)
@@ -102,8 +101,6 @@ def generator_callbacks(run, vocabulary, examples):
 
 
 def retrieval_callbacks(run, texts, examples):
-    from apps.chatbot.evaluation import side_encoder
-
     shown = fixed_examples(examples)
     pool = list(dict.fromkeys(e.response for e in examples))
 
@@ -116,10 +113,13 @@ def retrieval_callbacks(run, texts, examples):
     return [DialogueText(run.path, make_text)]
 
 
-def monitor_callbacks(run, vocabulary, examples, texts=None):
-    """The app's per-epoch TensorBoard writers (before the standard callbacks)."""
+def monitor_callbacks(run, examples, vocabulary=None, texts=None):
+    """The app's per-epoch TensorBoard writers (before the standard callbacks).
+
+    Generators need the run's `vocabulary`, retrievers its `texts`.
+    """
     if not examples:
         return []
-    if vocabulary is not None:
-        return generator_callbacks(run, vocabulary, examples)
-    return retrieval_callbacks(run, texts, examples)
+    if run.config.model == "retrieval":
+        return retrieval_callbacks(run, texts, examples)
+    return generator_callbacks(run, vocabulary, examples)

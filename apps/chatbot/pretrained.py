@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import keras_hub
 import numpy as np
+import tensorflow as tf
 
 from shared.errors import UsageError
 
@@ -27,15 +29,22 @@ def default_preset():
     return str(Path(next(iter(spec.submodule_search_locations))) / "model")
 
 
-def load_preset(preset):
-    """(backbone, tokenizer) of a local BERT preset folder."""
-    import keras_hub
-
+def preset_folder(preset):
+    """The local BERT preset folder of `--preset` (or the default), checked."""
     path = Path(preset or default_preset())
     if not path.is_dir():
         raise UsageError(f"--preset {path}: no such folder")
-    return (keras_hub.models.BertBackbone.from_preset(str(path)),
-            keras_hub.models.BertTokenizer.from_preset(str(path)))
+    return str(path)
+
+
+def load_backbone(folder):
+    """The BERT backbone of a preset folder (see `preset_folder`)."""
+    return keras_hub.models.BertBackbone.from_preset(folder)
+
+
+def load_tokenizer(folder):
+    """The BERT tokenizer of a preset folder (see `preset_folder`)."""
+    return keras_hub.models.BertTokenizer.from_preset(folder)
 
 
 def tokenizer_state(tokenizer):
@@ -43,8 +52,6 @@ def tokenizer_state(tokenizer):
 
 
 def tokenizer_from_state(state):
-    import keras_hub
-
     return keras_hub.models.BertTokenizer(vocabulary=state["vocabulary"], lowercase=state["lowercase"])
 
 
@@ -61,8 +68,6 @@ class BertTexts:
         self.pad = tokenizer.token_to_id("[PAD]")
 
     def pieces(self, texts):
-        import tensorflow as tf
-
         if not len(texts):
             return []
         pieces = self.tokenizer(tf.constant(list(texts)))
@@ -97,8 +102,6 @@ class BertTexts:
 
     def tf_context_inputs(self, turns):
         """Graph: context strings (T,) -> inputs of a batch of one (as `context_inputs`)."""
-        import tensorflow as tf
-
         pieces = self.tokenizer(turns[-self.config.utterances:])
         seps = tf.fill([pieces.nrows(), 1], tf.cast(self.sep, pieces.dtype))
         flat = tf.concat([pieces, seps], axis=1).flat_values[-(self.context_length - 1):]

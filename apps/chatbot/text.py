@@ -12,7 +12,9 @@ from __future__ import annotations
 import collections
 import re
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 PUNCTUATION = r'([.,!?;:"()])'
 START, END = "[START]", "[END]"
@@ -21,8 +23,6 @@ SPECIALS = (START, END)
 
 def tf_tokens(texts):
     """Ragged (N, words) tokens of a string vector."""
-    import tensorflow as tf
-
     texts = tf.strings.lower(texts)
     texts = tf.strings.regex_replace(texts, PUNCTUATION, r" \1 ")
     return tf.strings.split(tf.strings.strip(texts))
@@ -42,8 +42,6 @@ def detokenize(tokens):
 
 def tf_detokenize(tokens):
     """Graph version of `detokenize` for a (N, T) string tensor of tokens, '' padded."""
-    import tensorflow as tf
-
     joined = tf.strings.strip(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
     joined = tf.strings.regex_replace(joined, " +", " ")
     return tf.strings.regex_replace(joined, r" ([.,!?;:])", r"\1")
@@ -70,8 +68,6 @@ class Vocabulary:
     """
 
     def __init__(self, words):
-        import keras
-
         self.words = list(words)
         self.to_ids = keras.layers.StringLookup(vocabulary=self.words, mask_token="",
                                                 oov_token="[UNK]", output_mode="int")
@@ -86,8 +82,6 @@ class Vocabulary:
 
     def tf_ids(self, texts, length):
         """(N, length) int32 ids of a string vector, cut and zero padded."""
-        import tensorflow as tf
-
         ids = tf.cast(self.to_ids(tf_tokens(texts)), tf.int32)
         return ids.to_tensor(default_value=0, shape=[None, length])
 
@@ -98,8 +92,6 @@ class Vocabulary:
 
     def tf_context(self, turns, utterances, length):
         """Context strings (T,) -> (utterances, length) ids of its window."""
-        import tensorflow as tf
-
         ids = self.tf_ids(turns[-utterances:], length)
         ids = tf.pad(ids, [[utterances - tf.shape(ids)[0], 0], [0, 0]])
         return tf.ensure_shape(ids, [utterances, length])

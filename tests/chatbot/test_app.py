@@ -9,9 +9,12 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.chatbot.serving import Bot, open_run
-from apps.chatbot.train import main
-from tests.helpers import event_tags
+import apps.chatbot as chatbot
+from apps.chatbot import main
+from apps.chatbot.inference import Bot
+from apps.chatbot.monitor import DialogueText
+from shared.errors import UsageError
+from tests.helpers import api_predict_in_subprocess, event_tags
 
 TINY = ["--epochs", "1", "--dialogues", "160", "--embedding-dim", "8", "--units", "16",
         "--attention-units", "8", "--turns", "2", "--utterance-length", "10",
@@ -75,7 +78,7 @@ def test_chat_once_and_predict(trained, capsys):
     once = main(["chat", "--run", str(trained[0]), "--once", "how much is it?"])
     assert capsys.readouterr().out.startswith("bot> ") and isinstance(once["response"], str)
     result = main(["predict", "--run", str(trained[0]), "do you have the red hat? || how much is it?"])
-    bot = Bot(open_run(trained[0]))
+    bot = Bot(chatbot.load(trained[0]))
     assert result["predictions"][0]["response"] == bot.respond(
         ["do you have the red hat?", "how much is it?"])["response"]
     assert capsys.readouterr().out.startswith("context,response")
@@ -87,8 +90,62 @@ def test_export_serves_strings_with_parity(trained, tmp_path):
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
     context = ["is the red hat in stock?", "yes, the red hat is in stock.", "how much?"]
     out = serve(context=tf.constant(context))
-    assert out["response"].numpy().decode() == Bot(open_run(trained[0])).respond(context)["response"]
+    assert out["response"].numpy().decode() == Bot(chatbot.load(trained[0])).respond(context)["response"]
     assert out["utterance_attention"].shape == (5,)
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path, capsys):
+    run = chatbot.train(epochs=1, dialogues=160, embedding_dim=8, units=16, attention_units=8, turns=2,
+                        utterance_length=10, response_length=12, patience=0, batch_size=32,
+                        run_dir=str(tmp_path / "run"))
+    assert run.path == tmp_path / "run" and run.metrics["test"]["follow_up_examples"] > 0
+    assert json.loads((run.path / "metrics.json").read_text()) == run.metrics
+    inputs = ["do you have the red hat? || how much is it?", "what is the weather in paris today?"]
+    capsys.readouterr()  # the training's progress
+    cli = main(["predict", "--run", str(run.path), *inputs])["predictions"]
+    assert capsys.readouterr().out.startswith("context,response")
+    assert [row["context"] for row in cli] == inputs and all(isinstance(r["response"], str) for r in cli)
+    assert api_predict_in_subprocess("chatbot", run.path, inputs) == cli
+    model = chatbot.load(run.path)
+    assert model.predict(inputs) == cli
+    turns = [["do you have the red hat?", "how much is it?"]]
+    assert model.predict(turns)[0]["response"] == cli[0]["response"]
+    result = chatbot.export(run.path, tmp_path / "sm")
+    assert result["max_abs_difference"] == 0 and result["checked_contexts"] >= 1
+    served = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"](
+        context=tf.constant(turns[0]))
+    assert served["response"].numpy().decode() == cli[0]["response"]
+
+
+def test_python_api_raises_usage_errors_not_system_exit(tmp_path):
+    with pytest.raises(UsageError, match="model"):
+        chatbot.train(model="nope")
+    with pytest.raises(UsageError, match="unknown option"):
+        chatbot.train(colour="red")
+    with pytest.raises(UsageError, match="preset"):
+        chatbot.train(model="retrieval", preset=str(tmp_path / "missing"), run_dir=str(tmp_path / "never"))
+    assert not (tmp_path / "never").exists()
+
+
+def test_bad_predict_chat_and_export_options_are_usage_errors(trained, tmp_path):
+    model = chatbot.load(trained[0])
+    with pytest.raises(UsageError, match="empty context"):
+        model.predict([" || "])
+    with pytest.raises(UsageError, match="--once"):
+        main(["chat", "--run", str(trained[0]), "--once", "  "])
+    with pytest.raises(UsageError, match="sampling"):
+        model.app.export(model, tmp_path / "sm", decoding="top_k")
+    assert not (tmp_path / "sm").exists()
+
+
+def test_dialogue_text_writes_one_text_tag_per_epoch_to_one_file(tmp_path):
+    callback = DialogueText(tmp_path, lambda model, epoch: f"| epoch {epoch} |")
+    callback.on_train_begin()
+    for epoch in range(2):
+        callback.on_epoch_end(epoch, {"loss": 1.0})
+    callback.on_train_end()
+    assert event_tags(tmp_path) == {"validation": {"sample_dialogues": "other"}}
+    assert len(list((tmp_path / "validation").glob("events.out.tfevents.*"))) == 1
 
 
 def knowledge_tsv(path, repeats=30):
@@ -118,7 +175,7 @@ def test_retrieval_follow_up_takes_the_slot_from_earlier_turns(tmp_path):
     run_dir = tmp_path / "follow_up"
     main(["train", "--model", "retrieval", "--dialogues", "400", "--epochs", "10", "--batch-size", "16",
           "--patience", "0", "--run-dir", str(run_dir)])
-    bot = Bot(open_run(run_dir))
+    bot = Bot(chatbot.load(run_dir))
     candidates = json.loads((run_dir / "candidates.json").read_text())
     for city, weather in (("paris", "rainy, 14"), ("milan", "sunny, 24"), ("oslo", "snowy, -3")):
         context = [f"what is the weather in {city} today?", f"today in {city} it will be {weather} degrees.",

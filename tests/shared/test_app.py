@@ -189,3 +189,24 @@ def test_a_run_of_another_app_is_refused(toy_run, tmp_path):
 
 def test_steps_per_epoch_counts_the_last_short_batch():
     assert steps_per_epoch(64, 32) == 2 and steps_per_epoch(65, 32) == 3 and steps_per_epoch(0, 8) == 1
+
+
+class ExperimentApp(ToyApp):
+    """An experiment whose networks live elsewhere: no best.keras at the top of its run."""
+
+    name = "toy"
+    has_model = False
+
+    def fit(self, run, data, task):
+        run.extra["test"] = {"found": 1.0}
+        return 0
+
+    def build_task(self, config, data):
+        return None
+
+
+def test_an_app_without_a_model_finishes_from_the_metrics_its_fit_found(tmp_path):
+    app = ExperimentApp()
+    run = app.train(ToyConfig(run_dir=str(tmp_path / "run"), units=2))
+    assert run.metrics["test"] == {"found": 1.0}
+    assert not (tmp_path / "run" / "checkpoints").exists() and not (tmp_path / "run" / "model.keras").exists()
