@@ -148,9 +148,9 @@ class TrainedModel:
         """Test metrics on the run's held-out split, or on all of `data`."""
         return self.app.evaluate(self, data, skip_bad=skip_bad)
 
-    def export(self, out=None):
+    def export(self, out=None, **options):
         """A SavedModel serving raw inputs, checked against this model."""
-        return self.app.export(self, Path(out) if out else self.path / "saved_model")
+        return self.app.export(self, Path(out) if out else self.path / "saved_model", **options)
 
 
 class App:
@@ -300,6 +300,14 @@ class App:
         sys.stdout.write(text)
         return {"predictions": rows, "path": str(out)}
 
+    def export_arguments(self, parser):
+        """Arguments of `export`: --run, --out (add the app's own after these)."""
+        add_export_arguments(parser)
+
+    def export_options(self, args):
+        """Keyword options of the `export` hook from the parsed arguments."""
+        return {}
+
     def evaluate_arguments(self, parser):
         """Arguments of `evaluate`: --run, --data, --skip-bad."""
         add_run_argument(parser)
@@ -416,7 +424,7 @@ class App:
             Verb("evaluate", self.evaluate_help, self._evaluate_verb, self.evaluate_arguments),
             Verb("predict", self.predict_help, self._predict_verb,
                  self.predict_arguments),
-            Verb("export", self.export_help, self._export_verb, add_export_arguments),
+            Verb("export", self.export_help, self._export_verb, self.export_arguments),
             *self.extra_verbs(),
         ]
 
@@ -432,7 +440,7 @@ class App:
         return self.write_predictions(trained, trained.predict(inputs, **options), args)
 
     def _export_verb(self, args):
-        return self.load(args.run).export(args.out)
+        return self.load(args.run).export(args.out, **self.export_options(args))
 
     def main(self, argv=None):
         """`python -m apps.<name> VERB ...`; returns the verb's result dict."""
