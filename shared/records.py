@@ -12,6 +12,8 @@ import keras
 import numpy
 import tensorflow as tf
 
+from shared.safe_files import fsync_folder
+
 
 def library_versions():
     """Versions of the libraries a result depends on."""
@@ -41,14 +43,7 @@ def replace_atomically(write, path):
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
     os.replace(tmp, path)
-    try:  # the rename itself reaches the disk with the folder's entry
-        folder = os.open(path.parent, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    fsync_folder(path.parent)  # the rename itself reaches the disk with the folder's entry
 
 
 def write_json(path, payload):
