@@ -26,11 +26,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from apps.gan.config import GanConfig, default_epochs
-from apps.gan.data import load_data
-from apps.gan.inference import load_scorer
+from apps.gan import main
+from apps.gan.config import GanConfig
+from apps.gan.data import default_epochs, load_data
+from apps.gan.evaluation import load_scorer
 from apps.gan.model import build_discriminator, build_generator
-from apps.gan.train import main
 
 
 class PlainGAN(keras.Model):

@@ -66,9 +66,9 @@ def classifier(root, run_dir, seed, extra):
 
 
 def run(args):
+    from apps.gan import main as gan_main
     from apps.gan.config import GanConfig
     from apps.gan.data import load_data
-    from apps.gan.train import main as gan_main
 
     root = Path(tempfile.mkdtemp(prefix="bench-pretraining-"))
     config = GanConfig(model="autoencoder")

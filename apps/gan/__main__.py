@@ -1,6 +1,6 @@
 import sys
 
-from apps.gan.train import main
+from apps.gan.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.gan"))
+sys.exit(run(APP.main, prog="python -m apps.gan"))

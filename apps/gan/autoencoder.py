@@ -74,7 +74,7 @@ def build_decoder(image_shape, latent_dim, width):
 
 
 def build_autoencoder(config, image_shape):
-    """images [0, 255] -> (noise) -> encoder -> (sampling) -> decoder -> [0, 1]; compiled."""
+    """images [0, 255] -> (noise) -> encoder -> (sampling) -> decoder -> [0, 1] (uncompiled)."""
     encoder = build_encoder(image_shape, config.latent_dim, config.width, config.variational)
     decoder = build_decoder(image_shape, config.latent_dim, config.width)
     images = keras.Input(tuple(image_shape), name="images")
@@ -89,8 +89,12 @@ def build_autoencoder(config, image_shape):
         # The KL term is summed over the code, the reconstruction averaged over pixels.
         pixels = image_shape[0] * image_shape[1] * image_shape[2]
         code = VariationalSampling(1.0 / pixels, config.seed, name="sampling")(code)
-    model = keras.Model(images, decoder(code), name="autoencoder")
-    model.compile(keras.optimizers.Adam(config.learning_rate), loss="mse")
+    return keras.Model(images, decoder(code), name="autoencoder")
+
+
+def compile_autoencoder(model, learning_rate):
+    """Adam on the mean squared error against the input scaled to [0, 1]."""
+    model.compile(keras.optimizers.Adam(learning_rate), loss="mse")
     return model
 
 

@@ -58,10 +58,3 @@ class GanConfig(TrainConfig):
         if not 0.0 <= self.denoising <= 1.0:
             raise ValueError(f"denoising must be in [0, 1], got {self.denoising!r}")
 
-
-def default_epochs(config, train_images):
-    """The epochs of the default budget for `train_images` training images."""
-    if config.model == "autoencoder":
-        return DEFAULT_AUTOENCODER_EPOCHS
-    steps_per_epoch = -(-train_images // config.batch_size)
-    return max(1, round(DEFAULT_STEPS / steps_per_epoch))

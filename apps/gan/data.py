@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits as sklearn_digits
 
+from apps.gan.config import DEFAULT_AUTOENCODER_EPOCHS, DEFAULT_STEPS
+from shared.app import steps_per_epoch
 from shared.data import BadInputs, is_image_file, read_images, resize_images, split_indices
 from shared.errors import DataError, UsageError
 from shared.idx import idx_files, read_idx_pair
@@ -51,6 +55,44 @@ class GanData:
         return tuple(self.x_train.shape[1:])
 
 
+def default_shape(kind):
+    """(image size, channels) of a format when the options leave them unset.
+
+    Channels None: the data's own (a `.npz` file keeps its channels).
+    """
+    channels = 1 if kind in GRAY else None if kind == "npz" else 3
+    return DEFAULT_SIZE.get(kind, 32), channels
+
+
+def default_epochs(config, train_images):
+    """The epochs of the default budget for `train_images` training images."""
+    if config.model == "autoencoder":
+        return DEFAULT_AUTOENCODER_EPOCHS
+    return max(1, round(DEFAULT_STEPS / steps_per_epoch(train_images, config.batch_size)))
+
+
+def data_defaults(profile, config):
+    """{option: (value, reason)} of the options the data decides when unset.
+
+    `profile`: `format` (detect_format), and once the data is loaded
+    `train_images` and `channels`.
+    """
+    found = {}
+    kind = profile.get("format")
+    if kind:
+        size, channels = default_shape(kind)
+        found["image_size"] = (size, f"the default for {kind} data")
+        if channels is not None:
+            found["channels"] = (channels, f"the default for {kind} data")
+        elif "channels" in profile:
+            found["channels"] = (profile["channels"], "the channels of the .npz arrays")
+    if "train_images" in profile:
+        reason = ("the autoencoder's default" if config.model == "autoencoder" else
+                  f"about {DEFAULT_STEPS} steps of {config.batch_size} images ({profile['train_images']} training images)")
+        found["epochs"] = (default_epochs(config, profile["train_images"]), reason)
+    return found
+
+
 def detect_format(spec):
     """'digits', 'shapes', 'idx', 'npz' or 'folder' (raises UsageError)."""
     if spec in (None, "", "digits", "shapes"):
@@ -68,8 +110,6 @@ def detect_format(spec):
 
 
 def load_digits():
-    from sklearn.datasets import load_digits as sklearn_digits
-
     digits = sklearn_digits()
     x = (digits.images[..., None] * (255.0 / 16.0)).astype("float32")
     return x, digits.target.astype("int32"), [str(n) for n in range(10)]
@@ -143,8 +183,6 @@ def read_folder(root, size, channels, bad):
 
 def pseudo_labels(x, seed, clusters=10):
     """k-means clusters of the pixels: classes for unlabelled data."""
-    from sklearn.cluster import KMeans
-
     count = min(clusters, len(x))
     labels = KMeans(count, n_init=3, random_state=seed).fit_predict(x.reshape(len(x), -1))
     return labels.astype("int32"), [f"cluster{n}" for n in range(count)]
@@ -175,8 +213,9 @@ def load_data(config, spec=None):
     """Load, check and split the data `spec` (default: config.data) names."""
     spec = config.data if spec is None else spec
     kind = detect_format(spec)
-    size = config.image_size or DEFAULT_SIZE.get(kind, 32)
-    channels = config.channels or (1 if kind in GRAY else None if kind == "npz" else 3)
+    default_size, default_channels = default_shape(kind)
+    size = config.image_size or default_size
+    channels = config.channels or default_channels
     bad = BadInputs(config.skip_bad)
     x, y, names = load_arrays(spec, kind, size, channels, bad)
     if len(x) < 20:

@@ -1,4 +1,4 @@
-"""Using a trained run: generate, score, grids, reconstructions, loading.
+"""Using a trained model: generate, grids, interpolations, reconstructions, figures.
 
 Every image here is float32 in [0, 255] (NHWC) unless named uint8.
 """
@@ -12,14 +12,14 @@ import keras
 import numpy as np
 
 from apps.gan import autoencoder as ae
-from apps.gan.config import GanConfig
-from apps.gan.model import DCGAN  # noqa: F401 - registers the class for loading
-from apps.gan.quality import Scorer
+from shared.callbacks import SummaryWriterCallback
+from shared.data import BadInputs, list_input_files, read_images
+from shared.distribute import predict
 from shared.errors import UsageError
-from shared.records import read_json
-from shared.training import load_run
+from shared.images import save_png
 
 GRID_TILE = 64  # pixels of one image in a grid, at least
+GRID_COUNT = 64  # images of the sample grids
 
 
 @dataclasses.dataclass
@@ -66,13 +66,26 @@ def code_statistics(model, images, variational):
     return codes.mean(0), np.cov(codes, rowvar=False) + 1e-6 * np.eye(codes.shape[1])
 
 
-def make_generator(model, config, images=None, num_classes=0):
+def make_generator(model, config, images=None, num_classes=0, codes=None):
+    """The Generator of a model: code statistics fitted to `images`, or read back (`codes`)."""
     if config.model == "dcgan":
         return Generator(model, "dcgan", num_classes if config.conditional else 0)
-    if images is None:  # statistics filled in by the caller (open_run: codes.json)
+    if codes is not None:  # codes.json of a run folder
+        return Generator(model, "autoencoder", code_mean=np.asarray(codes["mean"]),
+                         code_cov=np.asarray(codes["cov"]))
+    if images is None:
         return Generator(model, "autoencoder")
     mean, cov = code_statistics(model, images, config.variational)
     return Generator(model, "autoencoder", code_mean=mean, code_cov=cov)
+
+
+def class_labels(generator, label, count):
+    """The classes of `count` images: all `label`, or cycling (conditional), or None."""
+    if label is None:
+        return np.arange(count, dtype="int32") % generator.num_classes if generator.num_classes else None
+    if not generator.num_classes or not 0 <= label < generator.num_classes:
+        raise UsageError(f"--label {label}: needs a conditional run with that class")
+    return np.full(count, label, "int32")
 
 
 def grid(images, columns=8, gap=4):
@@ -104,46 +117,80 @@ def interpolation(generator, steps=10, seed=0, start=None, end=None):
     return generator.decode((1 - weights) * start + weights * end, labels)
 
 
-def save_png(array, path):
-    from PIL import Image
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = np.asarray(array, "uint8")
-    Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(path)
-    return path
+def reconstruct(model, images):
+    """An autoencoder's reconstructions of images [0, 255], in [0, 255]."""
+    return predict(model, images) * 255.0
 
 
-@dataclasses.dataclass
-class TrainedRun:
-    path: Path
-    config: GanConfig
-    meta: dict
-    generator: Generator
+def noise_seeds(inputs):
+    """Integer noise seeds from predict's inputs (UsageError otherwise)."""
+    seeds = []
+    for value in inputs:
+        try:
+            seed = int(str(value))
+        except ValueError:
+            raise UsageError(f"INPUT {value!r}: a DCGAN run takes noise seeds (integers >= 0)") from None
+        if seed < 0:
+            raise UsageError(f"INPUT {value!r}: noise seeds are integers >= 0")
+        seeds.append(seed)
+    return seeds
 
 
-def open_run(run_dir):
-    """Load a trained run: its config, data.json and best model."""
-    path = Path(run_dir)
-    config = GanConfig(**load_run(path)["config"])
-    checkpoint = path / "checkpoints" / "best.keras"
-    if not checkpoint.is_file() or not (path / "data.json").is_file():
-        raise UsageError(f"{checkpoint}: no trained model in this run folder (train first)")
-    meta = read_json(path / "data.json")
-    model = keras.saving.load_model(checkpoint, safe_mode=True, compile=False)
-    generator = make_generator(model, config, num_classes=len(meta["class_names"]))
-    if config.model == "autoencoder":
-        codes = read_json(path / "codes.json")
-        generator.code_mean, generator.code_cov = np.asarray(codes["mean"]), np.asarray(codes["cov"])
-    return TrainedRun(path, config, meta, generator)
+def generate_files(generator, seeds, label, folder):
+    """One image per noise seed as `<folder>/seed-<seed>[-class-<label>].png`: rows of seed, (label,) file."""
+    labels = class_labels(generator, label, len(seeds))
+    codes = np.concatenate([generator.codes(1, seed) for seed in seeds])
+    rows = []
+    for index, (seed, image) in enumerate(zip(seeds, generator.decode(codes, labels))):
+        row, name = {"seed": seed}, f"seed-{seed}"
+        if labels is not None:
+            row["label"] = int(labels[index])
+            name += f"-class-{row['label']}"
+        row["file"] = str(save_png(image, Path(folder) / f"{name}.png"))
+        rows.append(row)
+    return rows
 
 
-def load_scorer(run_dir, real, reference):
-    net = keras.saving.load_model(Path(run_dir) / "feature_net.keras", safe_mode=True)
-    return Scorer(net, real, reference)
+def reconstruct_files(model, image_shape, inputs, folder, skip_bad=False):
+    """Reconstructions of image files (folders expanded) as `<folder>/<stem>.png`.
+
+    Returns rows of file, reconstruction, mse (in [0, 1] units) and the
+    mean squared error over all of them; UsageError when none is readable.
+    """
+    size, _, channels = image_shape
+    bad = BadInputs(skip_bad)
+    images, kept = read_images(list_input_files(inputs), size, channels, bad)
+    bad.summary()
+    if not kept:
+        raise UsageError("no readable input images")
+    output = reconstruct(model, images)
+    errors = np.mean((output - images) ** 2, axis=(1, 2, 3)) / 255.0 ** 2
+    rows = [{"file": str(path), "reconstruction": str(save_png(np.round(image), Path(folder) / f"{Path(path).stem}.png")),
+             "mse": round(float(error), 6)} for path, image, error in zip(kept, output, errors)]
+    return rows, float(np.mean(errors))
 
 
-def quality(generator, scorer, count, seed=0):
-    """FID, KID, class coverage of `count` samples, with the real-vs-real baseline."""
-    scores = scorer.score(generator.generate(count, seed))
-    return {**scores, **scorer.baseline(count, seed)}
+def epoch_images(generator_of, x_fixed):
+    """make_images(model, epoch) for ImageLogger: samples of fixed noise (and reconstructions)."""
+
+    def make_images(model, epoch):
+        generator = generator_of(model)
+        images = {"samples": grid(generator.generate(GRID_COUNT, seed=1))}
+        if generator.kind == "autoencoder":
+            pairs = np.stack([x_fixed, reconstruct(model, x_fixed)], axis=1)
+            images["reconstructions"] = grid(pairs.reshape(-1, *x_fixed.shape[1:]))
+        return images
+
+    return make_images
+
+
+def write_figures(run_path, generator, step):
+    """Sample grid and latent interpolation strip: PNGs and a TensorBoard image."""
+    run_path = Path(run_path)
+    samples = grid(generator.generate(GRID_COUNT, seed=1))
+    strip = grid(interpolation(generator), columns=10)
+    save_png(samples, run_path / "figures" / "samples.png")
+    save_png(strip, run_path / "figures" / "interpolation.png")
+    writer = SummaryWriterCallback(run_path, subdir="train")
+    writer.write_images({"interpolation": strip}, step=step)
+    writer.close_writers()

@@ -222,22 +222,26 @@ class DCGAN(keras.Model):
         return cls(**config)
 
 
-def build_dcgan(config, image_shape, num_classes, jit_compile=True, steps=None):
-    """The DCGAN of a config, compiled with two Adam optimisers (beta_1 = 0.5).
-
-    `jit_compile`: the train step through XLA (about 30% faster on a CPU for
-    the default model); pass False under a multi-device strategy. `steps`:
-    the training steps of the run, over which `--lr-decay` takes both
-    learning rates linearly to zero.
-    """
+def build_dcgan(config, image_shape, num_classes):
+    """The (uncompiled) DCGAN of a config; `num_classes` counts only with --conditional."""
     classes = num_classes if config.conditional else 0
-    gan = DCGAN(build_generator(image_shape, config.latent_dim, config.width, classes, config.upsampling),
-                build_discriminator(image_shape, config.width, config.dropout, classes, config.minibatch_std),
-                config.latent_dim, classes, config.label_smoothing, config.ema_decay, config.seed,
-                augment=config.diff_augment, name="dcgan")
-    rate = config.learning_rate
-    if config.lr_decay and steps:
-        rate = keras.optimizers.schedules.PolynomialDecay(rate, steps, end_learning_rate=0.0)
+    return DCGAN(build_generator(image_shape, config.latent_dim, config.width, classes, config.upsampling),
+                 build_discriminator(image_shape, config.width, config.dropout, classes, config.minibatch_std),
+                 config.latent_dim, classes, config.label_smoothing, config.ema_decay, config.seed,
+                 augment=config.diff_augment, name="dcgan")
+
+
+def compile_dcgan(gan, learning_rate, decay_steps=None, jit_compile=True):
+    """Compile with two Adam optimisers (beta_1 = 0.5).
+
+    `decay_steps`: both learning rates fall linearly to zero over that many
+    training steps (`--lr-decay`); constant when None. `jit_compile`: the
+    train step through XLA (about 30% faster on a CPU for the default
+    model); pass False under a multi-device strategy.
+    """
+    rate = learning_rate
+    if decay_steps:
+        rate = keras.optimizers.schedules.PolynomialDecay(rate, decay_steps, end_learning_rate=0.0)
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5, name="d_adam"),
                 keras.optimizers.Adam(rate, beta_1=0.5, name="g_adam"),
                 jit_compile=jit_compile)

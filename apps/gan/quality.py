@@ -16,6 +16,7 @@ import numpy as np
 from scipy import linalg
 
 from shared.distribute import predict
+from shared.errors import UsageError
 
 log = logging.getLogger("annsuite")
 
@@ -83,8 +84,6 @@ def train_feature_net(x, y, num_classes, epochs, seed):
 
 def imagenet_features(name, image_shape):
     """A keras.applications ImageNet network as a feature extractor (pooled)."""
-    from shared.errors import UsageError
-
     try:
         network = getattr(keras.applications, name)(include_top=False, weights="imagenet", pooling="avg")
     except Exception as error:  # noqa: BLE001 - offline reads the same to a user

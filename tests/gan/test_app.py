@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
+from PIL import Image
 
 from apps import gan
 from apps.classifier import main as classifier_main
-from apps.gan.train import main
+from apps.gan import main
 from shared.cli import run
-from tests.helpers import event_tags, write_png
+from shared.errors import UsageError
+from tests.helpers import api_predict_in_subprocess, event_tags, write_png
 
 TINY = ["--epochs", "2", "--width", "4", "--max-train-samples", "128", "--batch-size", "32",
         "--feature-epochs", "1", "--fid-samples", "64", "--latent-dim", "8"]
@@ -78,6 +80,10 @@ def test_autoencoder_verbs_and_encoder_into_the_classifier(autoencoder_run, tmp_
     write_png(tmp_path / "in" / "a.png", np.full((20, 20), 200, "uint8"))
     rebuilt = main(["reconstruct", "--run", str(run_dir), str(tmp_path / "in")])
     assert len(rebuilt["files"]) == 1 and 0 <= rebuilt["mse"] <= 1
+    predicted = main(["predict", "--run", str(run_dir), str(tmp_path / "in"), "--out", str(tmp_path / "p")])
+    row = predicted["predictions"][0]
+    assert row["file"] == str(tmp_path / "in" / "a.png") and row["mse"] == round(rebuilt["mse"], 6)
+    assert (tmp_path / "p" / "a.png").is_file()
     exported = main(["export", "--run", str(run_dir)])
     assert exported["encoder"]["max_abs_difference"] <= 1e-4
     encoder = tf.saved_model.load(str(run_dir / "saved_model" / "encoder")).signatures["serving_default"]
@@ -101,4 +107,58 @@ def test_wrong_model_for_a_verb_and_bad_data_exit_2(dcgan_run, tmp_path, capsys)
 def test_help_from_the_command_line():
     result = subprocess.run([sys.executable, "-m", "apps.gan", "--help"], capture_output=True, text=True,
                             timeout=120)
-    assert result.returncode == 0 and "export-encoder" in result.stdout
+    assert result.returncode == 0
+    verbs = ("train", "evaluate", "predict", "sample", "reconstruct", "export", "export-encoder")
+    assert all(verb in result.stdout for verb in verbs)
+
+
+def test_train_resolves_the_data_decided_options_into_config_json(dcgan_run):
+    run_dir, _ = dcgan_run
+    saved = json.loads((run_dir / "config.json").read_text())
+    assert saved["config"]["image_size"] == 16 and saved["config"]["channels"] == 1
+    assert saved["resolved"]["image_size"]["reason"] == "the default for digits data"
+    assert "epochs" not in saved["resolved"]  # given on the command line
+
+
+def test_cli_predict_writes_one_png_per_seed_and_cycles_the_classes(dcgan_run, tmp_path, capsys):
+    run_dir, _ = dcgan_run
+    result = main(["predict", "--run", str(run_dir), "4", "4", "7", "--out", str(tmp_path / "p")])
+    rows = result["predictions"]
+    assert [(row["seed"], row["label"]) for row in rows] == [(4, 0), (4, 1), (7, 2)]
+    assert rows[0]["file"] == str(tmp_path / "p" / "seed-4-class-0.png")
+    assert all((tmp_path / "p" / name).is_file() for name in ("seed-4-class-1.png", "predictions.csv"))
+    assert pd.read_csv(tmp_path / "p" / "predictions.csv")["seed"].tolist() == [4, 4, 7]
+    assert "seed,label,file" in capsys.readouterr().out
+    again = main(["predict", "--run", str(run_dir), "4", "--label", "1", "--out", str(tmp_path / "q")])
+    assert again["predictions"][0]["label"] == 1
+    first, second = (np.asarray(Image.open(tmp_path / folder / "seed-4-class-1.png"), "int16") for folder in "pq")
+    assert np.abs(first - second).max() <= 1  # the same noise and class: the same image
+    assert run(main, ["predict", "--run", str(run_dir), "digit.png"]) == 2
+    assert run(main, ["predict", "--run", str(run_dir), "1", "--label", "10"]) == 2
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
+    run = gan.train(epochs=1, width=4, max_train_samples=64, batch_size=32, feature_epochs=1,
+                    fid_samples=32, latent_dim=8, run_dir=str(tmp_path / "run"))
+    assert run.path == tmp_path / "run" and run.metrics["epochs"] == 1 and run.metrics["test"]["fid"] >= 0
+    assert json.loads((run.path / "metrics.json").read_text()) == run.metrics
+    inputs = ["0", "3", "11"]
+    cli = main(["predict", "--run", str(run.path), *inputs])
+    png = (run.path / "predictions" / "seed-3.png").read_bytes()
+    assert [row["seed"] for row in cli["predictions"]] == [0, 3, 11]
+    assert api_predict_in_subprocess("gan", run.path, inputs) == cli["predictions"]
+    assert (run.path / "predictions" / "seed-3.png").read_bytes() == png  # rewritten, identical
+    exported = gan.export(run.path, tmp_path / "sm")
+    assert exported["max_abs_difference"] <= 1.0
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    assert serve(noise=tf.zeros((2, 8)))["images"].shape == (2, 16, 16, 1)
+
+
+def test_python_api_raises_usage_errors_not_system_exit(tmp_path):
+    with pytest.raises(UsageError, match="model"):
+        gan.train(model="vae")
+    with pytest.raises(UsageError, match="unknown option"):
+        gan.train(colour="red")
+    with pytest.raises(UsageError, match="no such file"):
+        gan.train(data=str(tmp_path / "missing"), run_dir=str(tmp_path / "r"))
+    assert not (tmp_path / "r").exists()

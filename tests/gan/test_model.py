@@ -5,9 +5,22 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from apps.gan.autoencoder import build_autoencoder, build_decoder, build_encoder
-from apps.gan.config import GanConfig
-from apps.gan.model import DCGAN, build_discriminator, build_generator
+from apps.gan.autoencoder import (
+    build_autoencoder,
+    build_decoder,
+    build_encoder,
+    compile_autoencoder,
+)
+from apps.gan.config import DEFAULT_STEPS, GanConfig
+from apps.gan.data import data_defaults, default_epochs
+from apps.gan.model import (
+    DCGAN,
+    MinibatchStdDev,
+    build_dcgan,
+    build_discriminator,
+    build_generator,
+    compile_dcgan,
+)
 
 
 def make_gan(shape=(16, 16, 1), classes=0):
@@ -74,7 +87,7 @@ def test_dcgan_saves_and_loads_with_its_averaged_generator(tmp_path):
 def test_variational_autoencoder_adds_its_kl_loss_and_round_trips(tmp_path):
     keras.utils.set_random_seed(0)
     config = GanConfig(model="autoencoder", variational=True, denoising=0.1, latent_dim=4, width=4)
-    model = build_autoencoder(config, (16, 16, 1))
+    model = compile_autoencoder(build_autoencoder(config, (16, 16, 1)), 1e-3)
     images = np.random.default_rng(0).uniform(0, 255, (8, 16, 16, 1)).astype("float32")
     model(images, training=True)
     assert len(model.losses) == 1 and float(model.losses[0]) >= 0.0
@@ -86,8 +99,6 @@ def test_variational_autoencoder_adds_its_kl_loss_and_round_trips(tmp_path):
 
 
 def test_minibatch_std_adds_the_batch_spread_as_a_feature_map_and_round_trips(tmp_path):
-    from apps.gan.model import MinibatchStdDev
-
     layer = MinibatchStdDev()
     varied = np.random.default_rng(0).normal(size=(8, 4, 4, 3)).astype("float32")
     out = keras.ops.convert_to_numpy(layer(varied))
@@ -105,8 +116,6 @@ def test_minibatch_std_adds_the_batch_spread_as_a_feature_map_and_round_trips(tm
 
 
 def test_the_default_budget_is_a_number_of_steps():
-    from apps.gan.config import DEFAULT_STEPS, default_epochs
-
     assert default_epochs(GanConfig(), 1437) == round(DEFAULT_STEPS / 23)  # the digits: 23 steps an epoch
     assert default_epochs(GanConfig(), 8000) == round(DEFAULT_STEPS / 125)  # MNIST's training split
     assert default_epochs(GanConfig(batch_size=8), 10) == DEFAULT_STEPS // 2
@@ -116,17 +125,30 @@ def test_the_default_budget_is_a_number_of_steps():
         GanConfig(epochs=-1)
 
 
-def test_options_reach_the_built_networks():
-    from apps.gan.model import build_dcgan
+def test_the_data_decides_size_channels_and_epochs_when_unset():
+    digits = data_defaults({"format": "digits", "train_images": 1437}, GanConfig())
+    assert {name: value for name, (value, _) in digits.items()} == {"image_size": 16, "channels": 1, "epochs": 100}
+    folder = data_defaults({"format": "folder"}, GanConfig())
+    assert folder["image_size"][0] == 32 and folder["channels"][0] == 3 and "epochs" not in folder
+    assert data_defaults({"format": "npz"}, GanConfig()) == {"image_size": (32, "the default for npz data")}
+    assert data_defaults({"format": "npz", "channels": 3}, GanConfig())["channels"][0] == 3
+    assert data_defaults({"train_images": 10}, GanConfig(model="autoencoder"))["epochs"][0] == 60
 
+
+def test_options_reach_the_built_networks():
     gan = build_dcgan(GanConfig(width=4, lr_decay=True, minibatch_std=True, upsampling="resize",
-                                diff_augment="translation"), (16, 16, 1), 10, jit_compile=False, steps=50)
-    schedule = gan.g_optimizer._learning_rate
-    assert isinstance(schedule, keras.optimizers.schedules.PolynomialDecay)
-    assert float(schedule(50)) == 0.0 and float(schedule(0)) == pytest.approx(2e-4)
+                                diff_augment="translation"), (16, 16, 1), 10)
+    compile_dcgan(gan, 2e-4, decay_steps=50, jit_compile=False)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+    gan.g_optimizer.iterations.assign(25)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)  # linear to zero over 50 steps
+    gan.g_optimizer.iterations.assign(50)
+    assert float(gan.g_optimizer.learning_rate) == 0.0
     assert gan.discriminator.get_layer("minibatch_std") is not None and gan.augment == "translation"
     layers = [type(layer).__name__ for layer in gan.generator.layers]
     assert "UpSampling2D" in layers and "Conv2DTranspose" not in layers
-    plain = build_dcgan(GanConfig(width=4, upsampling="transposed"), (16, 16, 1), 10, jit_compile=False)
+    plain = compile_dcgan(build_dcgan(GanConfig(width=4, upsampling="transposed"), (16, 16, 1), 10), 2e-4,
+                          jit_compile=False)
     assert "Conv2DTranspose" in [type(layer).__name__ for layer in plain.generator.layers]
-    assert not isinstance(plain.g_optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
+    plain.g_optimizer.iterations.assign(10_000)
+    assert float(plain.g_optimizer.learning_rate) == pytest.approx(2e-4)  # constant without decay_steps

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from apps.gan.inference import grid
 from apps.gan.quality import class_coverage, fid, frechet_distance, kid
 
 
@@ -43,8 +44,6 @@ def test_class_coverage_is_normalised_entropy():
 
 
 def test_grid_tiles_images_in_order_with_grey_gaps():
-    from apps.gan.inference import grid
-
     images = np.stack([np.full((16, 16, 1), 20.0 * i) for i in range(10)])
     canvas = grid(images, columns=4, gap=4)
     assert canvas.shape == (3 * 68 - 4, 4 * 68 - 4, 3) and canvas.dtype == np.uint8

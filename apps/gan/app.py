@@ -1,0 +1,302 @@
+"""The GAN app's App declaration: a DCGAN or an autoencoder on the shared lifecycle."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import tensorflow as tf
+
+from apps.gan import autoencoder as ae
+from apps.gan.config import GanConfig
+from apps.gan.data import GanData, data_defaults, detect_format, load_data
+from apps.gan.evaluation import QualityMetrics, held_out_metrics, make_scorers, score_run
+from apps.gan.inference import (
+    class_labels,
+    code_statistics,
+    epoch_images,
+    generate_files,
+    grid,
+    make_generator,
+    noise_seeds,
+    reconstruct_files,
+    write_figures,
+)
+from apps.gan.model import build_dcgan, compile_dcgan
+from apps.gan.quality import Scorer
+from apps.gan.serving import export_autoencoder, export_generator
+from shared.app import App, rows_to_csv
+from shared.backbones import save_backbone
+from shared.callbacks import ImageLogger
+from shared.cli import Verb, add_run_argument
+from shared.data import make_dataset
+from shared.errors import UsageError
+from shared.images import save_png
+from shared.records import read_json, write_json
+
+log = logging.getLogger("annsuite")
+
+STATISTICS_IMAGES = 1000  # training images the autoencoder's code Gaussian is fitted to while training
+
+
+@dataclass
+class Training:
+    """What the hooks of one `train` share.
+
+    Attributes:
+        images: the loaded data.
+        monitor: the Scorer against training images (model selection), once the run folder exists.
+        scorer: the Scorer against the test split (the final model only).
+        epochs: the epochs trained (the step of the final TensorBoard image).
+    """
+
+    images: GanData
+    monitor: Scorer | None = None
+    scorer: Scorer | None = None
+    epochs: int = 0
+
+    @property
+    def skipped(self):
+        return self.images.skipped
+
+
+def run_generator(trained):
+    """The Generator of a trained run (the autoencoder's codes from codes.json)."""
+    state = trained.state
+    return make_generator(trained.model, trained.config, num_classes=len(state["data"]["class_names"]),
+                          codes=state.get("codes"))
+
+
+class GanApp(App):
+    name = "gan"
+    description = "Image generation: DCGAN and autoencoders."
+    config_class = GanConfig
+    monitor = "fid"  # the DCGAN's; `fit` sets the one of each run
+    mode = "min"
+    train_help = "train a DCGAN or an autoencoder (default data: scikit-learn digits)"
+    predict_help = "DCGAN: one PNG per noise seed; autoencoder: reconstructions of image files (CSV rows)"
+    inputs_help = "DCGAN: noise seeds (integers); autoencoder: image files or folders"
+
+    # ---- data ----
+    def scan(self, config):
+        return {"format": detect_format(config.data)}
+
+    def load_data(self, config):
+        return Training(load_data(config))
+
+    def profile(self, data):
+        return {"train_images": len(data.images.x_train), "channels": int(data.images.image_shape[-1])}
+
+    def defaults(self, profile, config):
+        return data_defaults(profile, config)
+
+    # ---- training ----
+    def on_run_start(self, run, data):
+        images = data.images
+        write_json(run.path / "data.json", {
+            "class_names": images.class_names, "image_shape": list(images.image_shape),
+            "source": images.source, "labelled": images.labelled})
+        data.monitor, data.scorer = make_scorers(run.path, images, run.config)
+
+    def build_task(self, config, data):
+        if config.model == "dcgan":
+            return build_dcgan(config, data.images.image_shape, len(data.images.class_names))
+        return ae.build_autoencoder(config, data.images.image_shape)
+
+    def datasets(self, config, data):
+        images = data.images
+        if config.model == "dcgan":
+            return make_dataset(images.x_train, images.y_train, config.batch_size, shuffle=True,
+                                seed=config.seed), None
+        cut = max(1, len(images.x_train) // 10)
+        x_fit, x_val = images.x_train[cut:], images.x_train[:cut]
+        return (make_dataset(x_fit, x_fit / 255.0, config.batch_size, shuffle=True, seed=config.seed),
+                make_dataset(x_val, x_val / 255.0, config.batch_size))
+
+    def train_examples(self, data):
+        return len(data.images.x_train)
+
+    def generator_of(self, config, images):
+        """model -> its Generator (the autoencoder's code Gaussian fitted to training images)."""
+        def generator_of(model):
+            return make_generator(model, config, images.x_train[:STATISTICS_IMAGES], len(images.class_names))
+        return generator_of
+
+    def callbacks(self, run, data, task):
+        config = run.config
+        generator_of = self.generator_of(config, data.images)
+        return [QualityMetrics(run.path, data.monitor, generator_of, config.fid_samples, config.fid_every),
+                ImageLogger(run.path, epoch_images(generator_of, data.images.x_test[:16]), subdir="train")]
+
+    def compile(self, task, phase, config, steps):
+        if config.model == "autoencoder":
+            ae.compile_autoencoder(task, phase.learning_rate)
+            return
+        # XLA only on one device: called in the strategy scope, so this is the run's strategy.
+        single = tf.distribute.get_strategy().num_replicas_in_sync == 1
+        compile_dcgan(task, phase.learning_rate, decay_steps=steps * phase.epochs if config.lr_decay else None,
+                      jit_compile=single)
+
+    def fit(self, run, data, task):
+        # The best checkpoint's monitor depends on the model: the DCGAN has no validation loss.
+        self.monitor = "fid" if run.config.model == "dcgan" else "val_loss"
+        data.epochs = super().fit(run, data, task)
+        return data.epochs
+
+    def test_metrics(self, model, data, config):
+        generator = self.generator_of(config, data.images)(model)
+        return held_out_metrics(generator, data.scorer, data.images.x_test, config)
+
+    def summary(self, run, data, model):
+        """The model kind in metrics.json; codes.json (autoencoder) and the figures of the best model."""
+        config, images = run.config, data.images
+        if config.model == "autoencoder":
+            mean, cov = code_statistics(model, images.x_train, config.variational)
+            write_json(run.path / "codes.json", {"mean": mean.tolist(), "cov": cov.tolist()})
+        write_figures(run.path, self.generator_of(config, images)(model), data.epochs)
+        return {**super().summary(run, data, model), "model": config.model}
+
+    # ---- a trained run ----
+    def restore(self, path, config):
+        if not (path / "data.json").is_file():
+            raise UsageError(f"{path}: no data.json in this run folder (train first)")
+        state = {"data": read_json(path / "data.json")}
+        if config.model == "autoencoder":
+            state["codes"] = read_json(path / "codes.json")
+        return state
+
+    def evaluate(self, trained, data=None, skip_bad=False, samples=None):
+        """FID, KID and class coverage of the run's samples (held-out split of `data`); into metrics.json."""
+        config = dataclasses.replace(trained.config, skip_bad=skip_bad)
+        loaded = load_data(config, data) if data else load_data(config)
+        shape = tuple(trained.state["data"]["image_shape"])
+        if loaded.x_test.shape[1:] != shape:
+            raise UsageError(f"--data {data}: images of {loaded.x_test.shape[1:]} do not fit the run's {shape}")
+        return score_run(trained.path, run_generator(trained), loaded, samples or config.fid_samples, config.seed)
+
+    def predict_rows(self, trained, inputs, out=None, label=None, skip_bad=False):
+        """DCGAN: seed, (label,) file of one image per noise seed; autoencoder: file,
+        reconstruction, mse of each image. PNGs in `out` (default <run>/predictions)."""
+        folder = Path(out) if out else trained.path / "predictions"
+        if trained.config.model == "autoencoder":
+            return reconstruct_files(trained.model, trained.state["data"]["image_shape"], inputs, folder,
+                                     skip_bad)[0]
+        return generate_files(run_generator(trained), noise_seeds(inputs), label, folder)
+
+    def export(self, trained, out):
+        generator = run_generator(trained)
+        if trained.config.model == "dcgan":
+            return export_generator(generator, out)
+        return export_autoencoder(generator, trained.state["data"]["image_shape"], out)
+
+    # ---- command line ----
+    def predict_arguments(self, parser):
+        add_run_argument(parser)
+        parser.add_argument("inputs", nargs="+", metavar="INPUT", help=self.inputs_help)
+        parser.add_argument("--out", help="folder of the PNGs and predictions.csv (default: <run>/predictions)")
+        parser.add_argument("--label", type=int, help="class of every image (conditional DCGAN)")
+
+    def predict_options(self, args):
+        return args.inputs, {"out": args.out, "label": args.label, "skip_bad": args.skip_bad}
+
+    def write_predictions(self, trained, rows, args):
+        """The rows as CSV on stdout and in `<out>/predictions.csv`."""
+        path = (Path(args.out) if args.out else trained.path / "predictions") / "predictions.csv"
+        text = rows_to_csv(rows)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        sys.stdout.write(text)
+        return {"predictions": rows, "path": str(path)}
+
+    def verbs(self):
+        """The shared verbs with the GAN's evaluate and export help, and its own verbs, in order."""
+        verbs = {verb.name: verb for verb in super().verbs()}
+        verbs["evaluate"] = Verb("evaluate", "FID, KID, class coverage of a run's samples -> metrics.json",
+                                 self.evaluate_verb, evaluate_arguments)
+        verbs["export"] = dataclasses.replace(
+            verbs["export"], help="SavedModel: noise (and class) -> uint8 images; encoder and decoder")
+        order = ("train", "evaluate", "predict", "sample", "reconstruct", "export", "export-encoder")
+        return [verbs[name] for name in order]
+
+    def extra_verbs(self):
+        return [
+            Verb("sample", "a PNG grid of new images (and one PNG each)", self.sample_verb, sample_arguments),
+            Verb("reconstruct", "autoencoder: reconstructions of image files", self.reconstruct_verb,
+                 reconstruct_arguments),
+            Verb("export-encoder", "autoencoder: the encoder's backbone as a keras-hub preset folder",
+                 self.export_encoder_verb, export_encoder_arguments),
+        ]
+
+    def evaluate_verb(self, args):
+        return self.evaluate(self.load(args.run), args.data, skip_bad=args.skip_bad, samples=args.samples)
+
+    def sample_verb(self, args):
+        """Generate `--n` images: a grid PNG, and optionally one PNG each."""
+        if args.n < 1:
+            raise UsageError(f"--n must be >= 1, got {args.n}")
+        trained = self.load(args.run)
+        generator = run_generator(trained)
+        images = generator.generate(args.n, seed=args.seed, labels=class_labels(generator, args.label, args.n))
+        out = save_png(grid(images), args.out or trained.path / "figures" / "sample.png")
+        files = []
+        if args.individual:
+            files = [str(save_png(image, Path(args.individual) / f"sample-{i:04d}.png"))
+                     for i, image in enumerate(images)]
+        sys.stdout.write(f"{out}\n")
+        return {"grid": str(out), "files": files, "count": int(args.n)}
+
+    def autoencoder_run(self, run_dir, verb):
+        trained = self.load(run_dir)
+        if trained.config.model != "autoencoder":
+            raise UsageError(f"{run_dir}: {verb} needs an autoencoder run (this one is a DCGAN)")
+        return trained
+
+    def reconstruct_verb(self, args):
+        """Autoencoder: write `<name>.png` reconstructions of image files."""
+        trained = self.autoencoder_run(args.run, "reconstruct")
+        out = Path(args.out or trained.path / "reconstructions")
+        rows, mse = reconstruct_files(trained.model, trained.state["data"]["image_shape"], args.inputs, out,
+                                      args.skip_bad)
+        sys.stdout.write(f"{len(rows)} reconstruction(s) in {out}, mean squared error {mse:.5f}\n")
+        return {"files": [row["reconstruction"] for row in rows], "mse": mse}
+
+    def export_encoder_verb(self, args):
+        """The autoencoder's convolutional backbone as a keras-hub preset folder."""
+        trained = self.autoencoder_run(args.run, "export-encoder")
+        path = save_backbone(ae.parts(trained.model)[2], args.out)
+        size, _, channels = trained.state["data"]["image_shape"]
+        sys.stdout.write(f"{path}  (use: python -m apps.classifier train --preset {path} "
+                         f"--image-size {size} --channels {channels})\n")
+        return {"path": str(path), "image_size": size, "channels": channels}
+
+
+def evaluate_arguments(parser):
+    add_run_argument(parser)
+    parser.add_argument("--data", help="score against the held-out split of this data set instead")
+    parser.add_argument("--samples", type=int, help="generated images (default: the run's --fid-samples)")
+
+
+def sample_arguments(parser):
+    add_run_argument(parser, skip_bad=False)
+    parser.add_argument("--n", type=int, default=64, help="number of images")
+    parser.add_argument("--out", help="PNG grid (default: <run>/figures/sample.png)")
+    parser.add_argument("--individual", metavar="DIR", help="also one PNG per image in DIR")
+    parser.add_argument("--label", type=int, help="class of every image (conditional DCGAN)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the noise")
+
+
+def reconstruct_arguments(parser):
+    add_run_argument(parser)
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    parser.add_argument("--out", help="folder of reconstructions (default: <run>/reconstructions)")
+
+
+def export_encoder_arguments(parser):
+    add_run_argument(parser, skip_bad=False)
+    parser.add_argument("out", metavar="DIR", help="preset folder for `apps.classifier train --preset DIR`")
+
+
+APP = GanApp()
