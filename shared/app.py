@@ -228,6 +228,7 @@ class App:
         callbacks = self.callbacks(run, data, task)
         steps = steps_per_epoch(self.train_examples(data), config.batch_size)
         done = {"epochs": 0, "best": None}
+        monitor, mode = self.monitor_for(config)
         for phase in self.phases(config, data, task):
             if phase.prepare is not None:
                 phase.prepare(task)
@@ -236,8 +237,12 @@ class App:
             done = training.fit_phase(
                 run, task, train, validation, phase=phase.name, initial_epoch=done["epochs"],
                 epochs=done["epochs"] + phase.epochs, best_value=done["best"],
-                callbacks=callbacks, monitor=self.monitor, mode=self.mode)
+                callbacks=callbacks, monitor=monitor, mode=mode)
         return done["epochs"]
+
+    def monitor_for(self, config):
+        """(monitored value, "min" or "max") that picks the best checkpoint for this config."""
+        return self.monitor, self.mode
 
     def train_examples(self, data):
         """Training examples (for steps per epoch)."""
