@@ -46,8 +46,8 @@ def sentences_of(corpus):
 def run_ours(data, model, folder, seed=42):
     import pandas as pd
 
+    from apps.word2vec import main
     from apps.word2vec.model import word_vectors
-    from apps.word2vec.train import main
     from shared.training import load_best_model
 
     argv = ["train", "--run-dir", str(folder), "--model", model, "--patience", "0", "--seed", str(seed)]

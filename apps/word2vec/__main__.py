@@ -1,6 +1,6 @@
 import sys
 
-from apps.word2vec.train import main
+from apps.word2vec.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.word2vec"))
+sys.exit(run(APP.main, prog="python -m apps.word2vec"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.word2vec import native
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("skipgram", "cbow", "nnlm")
@@ -42,9 +43,10 @@ class Word2VecConfig(TrainConfig):
     def __post_init__(self):
         check_choice(self, "model")
         check_choice(self, "kernel")
+        if self.model != "nnlm" and self.strategy in ("mirrored", "multi-worker"):
+            raise ValueError(f"--strategy {self.strategy}: skipgram and cbow train on one device "
+                             "(word2vec's sparse updates); use --model nnlm or --strategy auto")
         if self.kernel == "auto":
-            from apps.word2vec import native
-
             self.kernel = "native" if self.model != "nnlm" and native.available() else "tf"
         if self.learning_rate is None:
             self.learning_rate = DEFAULT_LEARNING_RATES[self.model]

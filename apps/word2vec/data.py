@@ -222,3 +222,10 @@ def load_corpus(config):
     built = build_corpus(sentences, config, str(config.data), skipped=0)
     built.skipped = bad.summary()
     return built
+
+
+def has_validation(corpus, config):
+    """Whether the held-out sentences give at least one training example."""
+    if not len(corpus.val_ids):
+        return False
+    return config.model == "nnlm" or bool(np.any(np.bincount(corpus.val_sentences) >= 2))

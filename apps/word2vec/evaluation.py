@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from shared.errors import DataError
 
@@ -48,6 +49,31 @@ def parse_questions(text, source="questions"):
     if not any(rows for _, rows in sections):
         raise DataError(source, "no analogy questions")
     return sections
+
+
+def similarity_files(spec):
+    """The files of a comma-separated `--similarity` value (or a list of them)."""
+    parts = spec.split(",") if isinstance(spec, str) else (spec or [])
+    return [str(path) for path in parts if path]
+
+
+def load_tests(questions=None, planted=None, similarity=None):
+    """(analogy sections or None, similarity files), every file read and checked.
+
+    `questions`: a questions-words file; else `planted`, the generated
+    corpus's questions text; `similarity`: files (see `similarity_files`).
+    A bad line raises DataError here, before any training.
+    """
+    if questions:
+        sections = read_questions(questions)
+    elif planted:
+        sections = parse_questions(planted, "generated questions")
+    else:
+        sections = None
+    files = similarity_files(similarity)
+    for path in files:
+        read_similarity(path)
+    return sections, files
 
 
 def read_questions(path):
@@ -120,8 +146,6 @@ def read_similarity(path):
 
 def similarity_correlation(vectors, words, pairs):
     """Spearman rho of human scores and cosines, pairs used, pairs out of vocabulary."""
-    from scipy.stats import spearmanr
-
     index = {word: i for i, word in enumerate(words)}
     vectors = unit(vectors)
     known = [(index[a], index[b], score) for a, b, score in pairs if a in index and b in index]

@@ -284,15 +284,20 @@ def word_vectors(model):
 
 
 def build_model(config, vocab_size, total_words):
-    """The model of `config.model`, compiled."""
+    """The model of `config.model` (compile it with `compile_model`)."""
     if config.model == "nnlm":
-        model = build_nnlm(vocab_size, config.dim, config.context_size, config.hidden)
+        return build_nnlm(vocab_size, config.dim, config.context_size, config.hidden)
+    return Word2Vec(vocab_size, config.dim, config.model, config.negatives, config.learning_rate,
+                    config.min_learning_rate, float(total_words), config.seed, config.negative_sharing,
+                    config.window, kernel=config.kernel)
+
+
+def compile_model(model, config):
+    """The NNLM: Adam on the softmax loss; Word2Vec: its own updates, 16 steps per call."""
+    if config.model == "nnlm":
         model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=False)
         return model
-    model = Word2Vec(vocab_size, config.dim, config.model, config.negatives, config.learning_rate,
-                     config.min_learning_rate, float(total_words), config.seed, config.negative_sharing,
-                     config.window, kernel=config.kernel)
     model.compile(optimizer=keras.optimizers.SGD(config.learning_rate), jit_compile=False,
                   steps_per_execution=STEPS_PER_EXECUTION)
     return model

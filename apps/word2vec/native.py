@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import tensorflow as tf
+
 log = logging.getLogger("annsuite")
 
 SOURCE = Path(__file__).parent / "kernels" / "negative_sampling.cc"
@@ -41,8 +43,6 @@ def build(force=False):
     if cxx is None:
         log.warning("no C++ compiler: word2vec trains with TensorFlow ops (--kernel tf)")
         return None
-    import tensorflow as tf
-
     LIBRARY.parent.mkdir(parents=True, exist_ok=True)
     command = [cxx, *FLAGS, *tf.sysconfig.get_compile_flags(), str(SOURCE), "-o", str(LIBRARY),
                *tf.sysconfig.get_link_flags()]
@@ -61,8 +61,6 @@ def load():
     """The loaded op library, or None when it is not built (or was built for another TensorFlow)."""
     if not LIBRARY.exists():
         return None
-    import tensorflow as tf
-
     try:
         return tf.load_op_library(str(LIBRARY))
     except (tf.errors.NotFoundError, OSError) as error:
@@ -76,8 +74,6 @@ def available():
 
 def update(model, batch, rate):
     """The `native` kernel: `model`'s (a Word2Vec) update of one step's examples; returns their losses."""
-    import tensorflow as tf
-
     centres, contexts = batch["center"], batch["context"]
     if model.architecture == "skipgram":
         contexts = contexts[:, None]

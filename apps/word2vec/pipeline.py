@@ -26,6 +26,9 @@ raised to 0.75, whose cumulative table `noise_table` returns.
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
+
+from shared.app import steps_per_epoch
 
 CHUNK_TOKENS = 1 << 16
 NOISE_POWER = 0.75
@@ -55,16 +58,12 @@ def select(mask, *tensors):
     training step: every op costs time at every step and when the step
     is traced at the start of a run.
     """
-    import tensorflow as tf
-
     rows = tf.reshape(tf.where(mask), [-1])
     return tuple(tf.gather(tensor, rows) for tensor in tensors)
 
 
 def subsample(ids, sentences, keep_prob, seed):
     """Drop padding (-1) and frequent-word tokens; returns kept ids, sentences."""
-    import tensorflow as tf
-
     valid = ids >= 0
     draw = tf.random.stateless_uniform(tf.shape(ids), seed)
     keep = valid & (draw < tf.gather(keep_prob, tf.maximum(ids, 0)))
@@ -78,8 +77,6 @@ def window_contexts(ids, sentences, window, seed, shrink=True, by_token=False):
     gives the (n, 2*window) layout instead. All offsets in one vectorised
     pass (a small graph: quick to trace).
     """
-    import tensorflow as tf
-
     size = tf.shape(ids)[0]
     reach = (tf.random.stateless_uniform([size], seed, 1, window + 1, dtype=tf.int32)
              if shrink else tf.fill([size], window))
@@ -98,8 +95,6 @@ def window_contexts(ids, sentences, window, seed, shrink=True, by_token=False):
 
 def skipgram_pairs(ids, sentences, window, seed, shrink=True):
     """(centres, contexts): every in-window pair, in offset order."""
-    import tensorflow as tf
-
     contexts = window_contexts(ids, sentences, window, seed, shrink)
     centres = tf.broadcast_to(ids[None, :], tf.shape(contexts))
     found = contexts >= 0
@@ -108,16 +103,12 @@ def skipgram_pairs(ids, sentences, window, seed, shrink=True):
 
 def cbow_examples(ids, sentences, window, seed, shrink=True):
     """(centres, contexts (n, 2*window)) of the tokens with any context."""
-    import tensorflow as tf
-
     contexts = window_contexts(ids, sentences, window, seed, shrink, by_token=True)
     return select(tf.reduce_any(contexts >= 0, axis=1), ids, contexts)
 
 
 def nnlm_examples(ids, sentences, order):
     """(previous `order` words (n, order), -1 before the sentence; targets)."""
-    import tensorflow as tf
-
     valid = ids >= 0
     ids, sentences = select(valid, ids, sentences)
     positions = tf.range(tf.shape(ids)[0])
@@ -131,7 +122,7 @@ def nnlm_examples(ids, sentences, order):
 
 def chunked(ids, sentences, chunk_tokens=CHUNK_TOKENS):
     """(chunks, chunk_tokens) matrices of ids and sentence numbers, -1 padded."""
-    chunks = max(1, -(-len(ids) // chunk_tokens))
+    chunks = steps_per_epoch(len(ids), chunk_tokens)
     width = min(chunk_tokens, max(len(ids), 1))
     padded_ids = np.full(chunks * width, -1, dtype="int32")
     padded_sentences = np.full(chunks * width, -1, dtype="int32")
@@ -144,8 +135,6 @@ def window_examples(architecture, ids, sentences, keep_prob, window, seed):
 
     Returns (centres (n,), contexts (n,) for skip-gram, (n, 2*window) for CBOW).
     """
-    import tensorflow as tf
-
     seeds = tf.random.experimental.stateless_split(seed, 2)
     kept, kept_sentences = subsample(ids, sentences, keep_prob, seeds[0])
     make = skipgram_pairs if architecture == "skipgram" else cbow_examples
@@ -154,8 +143,6 @@ def window_examples(architecture, ids, sentences, keep_prob, window, seed):
 
 def nnlm_chunk(order):
     """The map from (ids, sentences, seed) of one chunk to its shuffled n-grams."""
-    import tensorflow as tf
-
     def examples(ids, sentences, seed):
         contexts, targets = nnlm_examples(ids, sentences, order)
         shuffled = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(targets)[0]), seed)
@@ -166,8 +153,6 @@ def nnlm_chunk(order):
 
 def batches(batch_size):
     """flat_map: one chunk's shuffled n-grams -> batches (whole-batch slices, no per-example work)."""
-    import tensorflow as tf
-
     def split(contexts, targets):
         count = tf.shape(targets)[0]
         full = count // batch_size
@@ -182,8 +167,6 @@ def batches(batch_size):
 
 def token_steps(ids, sentences, config, seed, training):
     """skip-gram / CBOW: {"ids", "sentences", "seed"} of `batch_size` tokens per step."""
-    import tensorflow as tf
-
     step_ids, step_sentences = chunked(ids, sentences, config.batch_size)
     seeds = tf.data.Dataset.random(seed, rerandomize_each_iteration=training).batch(2)
     steps = tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices((step_ids, step_sentences)), seeds)
@@ -198,8 +181,6 @@ def make_dataset(ids, sentences, counts, config, seed, training=True):
     and the model does not subsample it, so every epoch's validation loss
     scores the same examples). nnlm: batches of n-grams.
     """
-    import tensorflow as tf
-
     if config.model != "nnlm":
         return token_steps(ids, sentences, config, seed, training).prefetch(tf.data.AUTOTUNE)
     chunk_ids, chunk_sentences = chunked(ids, sentences)

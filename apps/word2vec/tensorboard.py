@@ -2,7 +2,7 @@
 
 - `WordsPerSecond`: adds `words_per_second` (training corpus words per
   second of the epoch) to the epoch logs, so TensorBoard and history.csv
-  plot it next to the loss.
+  plot it next to the loss; `run_speed` is the whole training's.
 - `NeighbourTable`: a text table of the nearest neighbours of fixed probe
   words after every epoch (TEXT tab, run `neighbours`).
 - `write_projector`: the embedding projector files, written by our code
@@ -18,9 +18,13 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
 
 from apps.word2vec.evaluation import nearest
 from apps.word2vec.model import word_vectors
+from shared.callbacks import SummaryWriterCallback
 
 TENSOR_NAME = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
 PROBES = 8
@@ -76,7 +80,7 @@ def default_probes(words, wanted=(), count=PROBES):
     return list(words[start:start + count])
 
 
-class NeighbourTable(keras.callbacks.Callback):
+class NeighbourTable(SummaryWriterCallback):
     """Write the probe words' nearest neighbours as TensorBoard text per epoch.
 
     Args:
@@ -86,34 +90,30 @@ class NeighbourTable(keras.callbacks.Callback):
     """
 
     def __init__(self, log_dir, words, probes):
-        super().__init__()
-        self.log_dir = Path(log_dir)
+        super().__init__(log_dir, subdir="neighbours")
         self.words = list(words)
         self.probes = list(probes)
-        self.writer = None
-
-    def on_train_begin(self, logs=None):
-        import tensorflow as tf
-
-        self.writer = tf.summary.create_file_writer(str(self.log_dir / "neighbours"))
 
     def on_epoch_end(self, epoch, logs=None):
-        import tensorflow as tf
-
         table = neighbour_table(word_vectors(self.model), self.words, self.probes)
-        with self.writer.as_default():
-            tf.summary.text("nearest_neighbours", table, step=epoch + 1)
-        self.writer.flush()
+        self.write_text({"nearest_neighbours": table}, step=epoch + 1)
 
-    def on_train_end(self, logs=None):
-        if self.writer is not None:
-            self.writer.close()
+
+def run_speed(history):
+    """Words/second of the whole training: all epochs' words over all their seconds (None: unknown).
+
+    Not the mean of the epochs' rates, which would weigh a fast epoch as
+    much as a slow one (the first, which traces the training function)."""
+    if not history.exists():
+        return None
+    rates = pd.read_csv(history).get("words_per_second")
+    if rates is None or not len(rates):
+        return None
+    return float(len(rates) / np.sum(1.0 / rates.to_numpy()))
 
 
 def write_projector(folder, words, vectors):
     """Write the projector files of `vectors` into `folder`; returns the folder."""
-    import tensorflow as tf
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metadata.tsv").write_text("".join(f"{word}\n" for word in words), encoding="utf-8")

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.word2vec import DEMO_ARGS, tensorboard
-from apps.word2vec.train import main
+import apps.word2vec as word2vec
+from apps.word2vec import DEMO_ARGS, main, tensorboard
 from apps.word2vec.vectors import read_word2vec
 from shared.cli import run
-from tests.helpers import event_tags
+from shared.errors import UsageError
+from tests.helpers import api_predict_in_subprocess, event_tags
 
 QUICK = ["--epochs", "2", "--dim", "32"]
 
@@ -133,6 +134,38 @@ def test_text_folder_with_questions_file(tmp_path):
                     str(tmp_path / "q.txt"), "--epochs", "1", "--dim", "8", "--min-count", "2"])
     assert metrics["test"]["analogy_questions"] == 1 and metrics["test"]["analogy_oov"] == 1
     assert metrics["vocab_size"] == 6
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path, capsys):
+    run_ = word2vec.train(epochs=1, dim=8, max_train_samples=2000, kernel="tf", run_dir=str(tmp_path / "run"))
+    assert run_.path == tmp_path / "run" and 0.0 <= run_.metrics["test"]["analogy_accuracy"] <= 1.0
+    assert json.loads((run_.path / "metrics.json").read_text()) == run_.metrics
+    inputs = ["paris", "King", "zzz-unknown"]
+    cli = main(["predict", "--run", str(run_.path), *inputs])
+    assert api_predict_in_subprocess("word2vec", run_.path, inputs) == cli["predictions"]
+    assert [row["known"] for row in cli["predictions"]] == [True, True, False] == cli["known"]
+    assert cli["predictions"][2]["vector"] == [0.0] * 8 and len(cli["predictions"][0]["vector"]) == 8
+    printed = capsys.readouterr().out.splitlines()[-3:]  # after the training's progress lines
+    assert printed[1].startswith("King\ttrue\t") and printed[2] == "zzz-unknown\tfalse" + "\t0" * 8
+    model = word2vec.load(run_.path)
+    assert model.evaluate()["test"]["analogy_accuracy"] == pytest.approx(run_.metrics["test"]["analogy_accuracy"])
+    exported = word2vec.export(run_.path, tmp_path / "sm")
+    assert exported["max_abs_difference"] == 0.0
+    serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
+    np.testing.assert_allclose(serve(words=tf.constant(inputs))["vector"].numpy(),
+                               [row["vector"] for row in cli["predictions"]], atol=1e-6)
+
+
+def test_python_api_raises_usage_errors_not_system_exit(tmp_path):
+    with pytest.raises(UsageError, match="model must be one of"):
+        word2vec.train(model="glove")
+    with pytest.raises(UsageError, match="unknown option"):
+        word2vec.train(colour="red")
+    with pytest.raises(UsageError, match="skipgram and cbow train on one device"):
+        word2vec.train(strategy="mirrored", run_dir=str(tmp_path / "r"))
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(UsageError, match="not a run folder"):
+        word2vec.load(tmp_path / "nothing")
 
 
 def test_demo_args_are_a_short_budget():

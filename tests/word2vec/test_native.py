@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from apps.word2vec import native
+from apps.word2vec import main, native
 from apps.word2vec.config import NATIVE_BATCH_SIZE, Word2VecConfig
 from apps.word2vec.model import Word2Vec
+from shared.cli import run
 
 if native.compiler() is None:  # pragma: no cover - CI and `make` have one
     pytest.skip("no C++ compiler: the native kernel cannot be built", allow_module_level=True)
@@ -97,9 +98,6 @@ def test_auto_picks_the_built_kernel_and_its_larger_steps():
 
 
 def test_a_native_kernel_that_is_not_built_is_one_line_and_auto_falls_back(monkeypatch, tmp_path, capsys):
-    from apps.word2vec.train import main
-    from shared.cli import run
-
     monkeypatch.setattr(native, "available", lambda: False)
     assert Word2VecConfig().kernel == "tf"
     argv = ["train", "--kernel", "native", "--run-dir", str(tmp_path / "r")]
