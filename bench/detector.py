@@ -116,14 +116,14 @@ def plain_script(data, anchors, config):
 
 
 def app_run(argv, data, anchors, config):
-    from apps.detector.serving import open_run
-    from apps.detector.train import main
+    from apps.detector import main
+    from apps.detector.app import APP
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.time()
         metrics = main(["train", "--run-dir", str(Path(tmp) / "run"), *argv])
         seconds = time.time() - started
-        trained = open_run(Path(tmp) / "run")
+        trained = APP.load(Path(tmp) / "run")
         _, per_second = inference(trained.model, data.test, anchors, config, data.class_names)
     return {"map50": metrics["test"]["map50"], "map": metrics["test"]["map"], "train_seconds": round(seconds, 2),
             "epochs": metrics["epochs"],

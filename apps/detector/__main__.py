@@ -1,6 +1,6 @@
 import sys
 
-from apps.detector.train import main
+from apps.detector.app import APP
 from shared.cli import run
 
-sys.exit(run(main, prog="python -m apps.detector"))
+sys.exit(run(APP.main, prog="python -m apps.detector"))

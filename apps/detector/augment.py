@@ -8,13 +8,13 @@ Images are (S, S, 3) float32 in [0, 255]; boxes (n, 4) xyxy pixels.
 
 from __future__ import annotations
 
+import tensorflow as tf
+
 MIN_VISIBLE = 0.5  # a cropped box survives if this fraction of it stays visible
 SCALE_RANGE = (0.75, 1.3)  # window side / image side: < 1 zooms in, > 1 zooms out
 
 
 def flip_horizontal(image, boxes):
-    import tensorflow as tf
-
     size = tf.cast(tf.shape(image)[1], tf.float32)
     flipped = tf.stack([size - boxes[:, 2], boxes[:, 1], size - boxes[:, 0], boxes[:, 3]], axis=1)
     return tf.reverse(image, axis=[1]), flipped
@@ -28,8 +28,6 @@ def scale_crop(image, boxes, classes, window, top, left):
     Boxes are shifted, clipped and scaled with the pixels; a box with less
     than MIN_VISIBLE of its area left in the window is dropped.
     """
-    import tensorflow as tf
-
     size = tf.shape(image)[0]
     pad_before = tf.maximum(-top, 0), tf.maximum(-left, 0)
     pad_after = (tf.maximum(top + window - size, 0), tf.maximum(left + window - size, 0))
@@ -50,8 +48,6 @@ def scale_crop(image, boxes, classes, window, top, left):
 
 def colour_jitter(image, brightness, contrast, saturation):
     """Shift brightness (levels), scale contrast and saturation; boxes unchanged."""
-    import tensorflow as tf
-
     mean = tf.reduce_mean(image)
     image = (image - mean) * contrast + mean + brightness
     grey = tf.reduce_mean(image, axis=-1, keepdims=True)
@@ -61,8 +57,6 @@ def colour_jitter(image, brightness, contrast, saturation):
 
 def random_augment(image, boxes, classes, seed):
     """All three transforms with parameters drawn from `seed` (shape (2,) int)."""
-    import tensorflow as tf
-
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 8)
     size = tf.shape(image)[0]
     if_flip = tf.random.stateless_uniform([], seeds[0]) < 0.5

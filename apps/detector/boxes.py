@@ -13,7 +13,12 @@ ignored (IoU between `negative_iou` and `positive_iou`).
 
 from __future__ import annotations
 
+import functools
+
+import keras
+import keras_hub
 import numpy as np
+import tensorflow as tf
 
 # Box deltas are divided by these (the usual Faster R-CNN/SSD scaling).
 VARIANCE = (0.1, 0.1, 0.2, 0.2)
@@ -27,8 +32,6 @@ def make_anchors(image_size, min_level, max_level, num_scales, aspect_ratios, an
     of the heads' reshaped outputs. keras-hub puts anchor centres on the
     cell corners (0, s, 2s...); they are moved to the cell centres here.
     """
-    import keras_hub
-
     generator = keras_hub.layers.AnchorGenerator(
         "xyxy", min_level=min_level, max_level=max_level, num_scales=num_scales,
         aspect_ratios=list(aspect_ratios), anchor_size=anchor_size)
@@ -39,9 +42,17 @@ def make_anchors(image_size, min_level, max_level, num_scales, aspect_ratios, an
     return np.concatenate(anchors, axis=0)
 
 
+@functools.lru_cache(maxsize=8)
+def cached_anchors(image_size, min_level, max_level, num_scales, aspect_ratios, anchor_size):
+    anchors = make_anchors(image_size, min_level, max_level, num_scales, aspect_ratios, anchor_size)
+    anchors.flags.writeable = False  # shared by every caller
+    return anchors
+
+
 def anchors_for(config, image_size):
-    return make_anchors(image_size, config.min_level, config.max_level, config.num_scales,
-                        config.ratios, config.anchor_size)
+    """The anchors of `config` at `image_size` (computed once per process)."""
+    return cached_anchors(int(image_size), config.min_level, config.max_level, config.num_scales,
+                          tuple(config.ratios), config.anchor_size)
 
 
 def match_anchors(anchors, boxes, positive_iou=0.5, negative_iou=0.4):
@@ -54,9 +65,6 @@ def match_anchors(anchors, boxes, positive_iou=0.5, negative_iou=0.4):
     positive for a box that does not exist. `boxes` must be unpadded; with
     no boxes every anchor is background (matched index 0).
     """
-    import keras
-    import tensorflow as tf
-
     iou = keras.utils.bounding_boxes.compute_iou(anchors, boxes, "xyxy")  # (A, n)
     count = tf.shape(anchors)[0]
     padded = tf.concat([iou, -tf.ones([count, 1], iou.dtype)], axis=1)
@@ -82,9 +90,6 @@ def encode_targets(anchors, boxes, classes, positive_iou=0.5, negative_iou=0.4):
         {"boxes": (A, 5) encoded deltas and a positive flag,
          "classes": (A,) int32 0 background, 1..C, -1 ignored}.
     """
-    import keras
-    import tensorflow as tf
-
     boxes = tf.cast(boxes, tf.float32)
     matched, values = match_anchors(anchors, boxes, positive_iou, negative_iou)
     # A dummy last row keeps the gather valid when the image has no boxes.
@@ -102,9 +107,6 @@ def encode_targets(anchors, boxes, classes, positive_iou=0.5, negative_iou=0.4):
 
 def decode_boxes(anchors, deltas, image_size):
     """Deltas (B, A, 4) -> xyxy boxes clipped to the image."""
-    import keras
-    import tensorflow as tf
-
     boxes = keras.utils.bounding_boxes.decode_deltas_to_boxes(
         anchors, deltas, "xyxy", "xyxy", encoded_format="center_yxhw", variance=VARIANCE)
     return tf.clip_by_value(boxes, 0.0, float(image_size))
@@ -119,11 +121,7 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, score_threshold=0.05,
          "num_detections": (B,) int32}; rows past num_detections hold
         zeros and class -1.
     """
-    import tensorflow as tf
-
     if kind == "keras_hub":
-        import keras_hub
-
         nms = keras_hub.layers.NonMaxSuppression(
             "xyxy", from_logits=False, iou_threshold=iou_threshold,
             confidence_threshold=score_threshold, max_detections=max_detections)

@@ -4,6 +4,8 @@
 validation and test splits; every annotation and image has been checked
 before it returns. Images are float32 in [0, 255], resized (stretched) to
 `image_size` squares; boxes are xyxy pixels of the resized image.
+`make_dataset` turns a split into tf.data batches of images and anchor
+targets (augmented for training).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import tensorflow as tf
 
 from apps.detector import formats, scenes
+from apps.detector.augment import random_augment
+from apps.detector.boxes import encode_targets
 from shared.data import BadInputs, read_image, resize_images, split_indices
 from shared.errors import DataError, UsageError
 
@@ -162,3 +167,26 @@ def padded(examples, max_boxes=None):
         boxes[i, : len(b)] = b
         classes[i, : len(c)] = c
     return boxes, classes, counts
+
+
+def make_dataset(examples, anchors, config, training=False):
+    """(images, {"boxes", "classes"} targets) batches; augmented when training."""
+    boxes, classes, counts = padded(examples)
+    anchors = tf.constant(anchors)
+    dataset = tf.data.Dataset.from_tensor_slices((examples.images, boxes, classes, counts))
+    if training:
+        dataset = dataset.shuffle(len(examples), seed=config.seed, reshuffle_each_iteration=True)
+        seeds = tf.data.Dataset.random(seed=config.seed).batch(2)
+        dataset = tf.data.Dataset.zip(dataset, seeds)
+
+    def prepare(item, seed=None):
+        image, image_boxes, image_classes, count = item
+        image_boxes, image_classes = image_boxes[:count], image_classes[:count]
+        if seed is not None and config.augment:
+            image, image_boxes, image_classes = random_augment(image, image_boxes, image_classes, seed)
+        targets = encode_targets(anchors, image_boxes, image_classes, config.positive_iou, config.negative_iou)
+        return image, targets
+
+    mapper = (lambda item, seed: prepare(item, seed)) if training else (lambda *item: prepare(item))
+    dataset = dataset.map(mapper, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)

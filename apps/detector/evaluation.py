@@ -3,20 +3,28 @@
 `coco_metrics(truth_boxes, truth_classes, detections, class_names)` gives
 mAP@[.5:.95] (`map`), mAP@0.5 (`map50`), mAP@0.75 (`map75`), recall at 100
 detections (`recall100`) and per-class AP (`ap_<class>`, IoU .5:.95) and
-AP@0.5 (`ap50_<class>`). Boxes are xyxy pixels.
+AP@0.5 (`ap50_<class>`). Boxes are xyxy pixels. `MapCallback` scores
+validation images with them after every epoch.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import logging
 
 import numpy as np
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+from apps.detector.boxes import detect
+from shared.callbacks import ValidationMetrics
+from shared.distribute import predict
+
+log = logging.getLogger("annsuite")
 
 
 def coco_ground_truth(boxes, classes, class_names):
-    from pycocotools.coco import COCO
-
     annotations = []
     for image_id, (image_boxes, image_classes) in enumerate(zip(boxes, classes)):
         for box, label in zip(np.asarray(image_boxes).reshape(-1, 4), image_classes):
@@ -52,8 +60,6 @@ def empty_metrics(class_names):
 
 def coco_metrics(truth_boxes, truth_classes, detections, class_names):
     """COCO metrics of detections against the truth (see the module doc)."""
-    from pycocotools.cocoeval import COCOeval
-
     truth = coco_ground_truth(truth_boxes, truth_classes, class_names)
     results = detection_results(detections)
     if not results or not truth.dataset["annotations"]:
@@ -86,9 +92,6 @@ def split_detections(found):
 
 def predict_detections(model, images, anchors, config, batch_size=64):
     """Run the model and NMS on (N, S, S, 3) images: a list per image."""
-    from apps.detector.boxes import detect
-    from shared.distribute import predict
-
     size = images.shape[1]
     per_image = []
     for start in range(0, len(images), batch_size):
@@ -103,3 +106,30 @@ def evaluate_examples(model, examples, anchors, config, class_names):
     detections = predict_detections(model, examples.images, anchors, config)
     metrics = coco_metrics(examples.boxes, examples.classes, detections, class_names)
     return {**metrics, "images": len(examples)}
+
+
+class MapCallback(ValidationMetrics):
+    """COCO mAP of fixed validation images after each epoch, into the logs
+    (`val_map`, `val_map50`, `val_recall100`, `val_ap_<class>`): TensorBoard,
+    history.csv and the best checkpoint see them.
+
+    Args:
+        log_dir: the run folder.
+        examples: the validation `Examples` scored.
+        anchors: (A, 4) xyxy anchors of the model.
+        config: the run's config (NMS options).
+        class_names: the class names, in class-id order.
+    """
+
+    def __init__(self, log_dir, examples, anchors, config, class_names):
+        super().__init__(log_dir, self.scores)
+        self.examples = examples
+        self.anchors = anchors
+        self.config = config
+        self.class_names = class_names
+
+    def scores(self, model, epoch):
+        metrics = evaluate_examples(model, self.examples, self.anchors, self.config, self.class_names)
+        log.info("epoch %d: validation mAP %.4f, mAP@0.5 %.4f", epoch + 1, metrics["map"], metrics["map50"])
+        keys = ["map", "map50", "recall100", *(f"ap_{name}" for name in self.class_names)]
+        return {key: metrics[key] for key in keys}

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import logging
 
-import keras
-import numpy as np
+import matplotlib
 
-from apps.detector import figures
-from apps.detector.data import load_data
-from apps.detector.evaluation import predict_detections
-from shared.callbacks import figure_to_image
-from shared.layers.roi_pooling import RoiPooling
+matplotlib.use("Agg")  # files only, never a window
+
+import keras  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from apps.detector import figures  # noqa: E402
+from shared.callbacks import figure_to_image  # noqa: E402
+from shared.images import save_png  # noqa: E402
+from shared.layers.roi_pooling import RoiPooling  # noqa: E402
 
 log = logging.getLogger("annsuite")
 
@@ -33,8 +37,6 @@ def pooled_features(model, images, boxes, level):
 
 
 def explain_figure(images, found, pooled, class_names):
-    import matplotlib.pyplot as plt
-
     figure, axes = plt.subplots(len(images), MAX_BOXES + 1, figsize=(2 * (MAX_BOXES + 1), 2 * len(images)),
                                 squeeze=False)
     for row, (image, image_found) in enumerate(zip(images, found)):
@@ -50,21 +52,14 @@ def explain_figure(images, found, pooled, class_names):
     return figure
 
 
-def explain(args):
-    from apps.detector.serving import open_run
-
-    trained = open_run(args.run, args.skip_bad)
-    images = load_data(trained.config).test.images[: args.count]
-    found = predict_detections(trained.model, images, trained.anchors, trained.config)
-    found = [{k: v[:MAX_BOXES] for k, v in f.items()} for f in found]
+def explain(detector, images, folder):
+    """Write `<folder>/roi_pooling.png` for `images` with `detector` (a serving.Detector)."""
+    found = [{k: v[:MAX_BOXES] for k, v in f.items()} for f in detector.detections(images)]
     boxes = np.zeros((len(images), MAX_BOXES, 4), "float32")
     for index, image_found in enumerate(found):
         boxes[index, : len(image_found["boxes"])] = image_found["boxes"]
-    pooled = pooled_features(trained.model, images, boxes, trained.config.min_level)
-    path = trained.path / "figures" / "roi_pooling.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from PIL import Image
-
-    Image.fromarray(figure_to_image(explain_figure(images, found, pooled, trained.class_names))).save(path)
+    pooled = pooled_features(detector.model, images, boxes, detector.config.min_level)
+    picture = figure_to_image(explain_figure(images, found, pooled, detector.class_names))
+    path = save_png(picture, folder / "roi_pooling.png")
     log.info("RoI-pooled features of %d detections written to %s", sum(len(f["scores"]) for f in found), path)
     return {"path": str(path), "pooled_shape": list(pooled.shape)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 COLOURS = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
            (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212)]
@@ -12,8 +13,6 @@ TRUTH = (255, 255, 255)
 def draw_detections(image, found, class_names, truth=None, scale=1, min_score=0.3):
     """uint8 image with predicted boxes (coloured by class, label and score)
     and, if given, true boxes (thin white). `found`: boxes/scores/classes."""
-    from PIL import Image, ImageDraw
-
     picture = Image.fromarray(np.clip(np.round(image), 0, 255).astype("uint8"))
     if scale != 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,8 +101,6 @@ def find_voc_image(xml_path, filename):
 
 def read_voc(xml_path, bad):
     """One Pascal VOC XML file -> Record (None when reported bad)."""
-    import xml.etree.ElementTree as ElementTree
-
     try:
         root = ElementTree.parse(xml_path).getroot()
         filename = root.findtext("filename") or xml_path.with_suffix(".jpg").name

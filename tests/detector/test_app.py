@@ -7,14 +7,22 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from apps.detector.serving import encode_png
-from apps.detector.train import main
+import apps.detector as detector
+from apps.detector import main
+from apps.detector.app import APP as app
+from apps.detector.config import DetectorConfig
+from apps.detector.model import build_model
+from shared.backbones import build_backbone
 from shared.cli import run
+from shared.errors import UsageError
+from shared.images import encode_png
 from tests.detector.fixtures import truncate, write_voc
-from tests.helpers import event_tags, write_png
+from tests.helpers import api_predict_in_subprocess, event_tags, write_png
 
 TINY = ["--num-scenes", "40", "--epochs", "1", "--batch-size", "8", "--width", "4", "--fpn-filters", "8",
         "--map-images", "4", "--score-threshold", "0.001", "--max-detections", "10", "--patience", "0"]
+TINY_OPTIONS = {"num_scenes": 40, "epochs": 1, "batch_size": 8, "width": 4, "fpn_filters": 8, "map_images": 4,
+                "score_threshold": 0.001, "max_detections": 10, "patience": 0}  # TINY as keyword arguments
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +62,7 @@ def test_predict_draws_boxes_in_file_pixels(trained, tmp_path, capsys):
     assert len(found) == 10 and all(0 <= v <= 128 for d in found for v in d["box"])
     assert (tmp_path / "out" / "big.png").is_file()
     assert json.loads((tmp_path / "out" / "detections.json").read_text()) == result["detections"]
+    assert result["predictions"] == [{"file": str(tmp_path / "in" / "big.png"), "detections": found}]
     assert "big.png" in capsys.readouterr().out
 
 
@@ -74,10 +83,6 @@ def test_export_serves_image_bytes_with_boxes_in_input_pixels(trained, tmp_path)
 
 @pytest.mark.parametrize("size,levels", [(64, (2, 4)), (128, (3, 5))])
 def test_a_saved_backbone_folder_is_the_new_models_backbone_at_any_size(trained, size, levels):
-    from apps.detector.config import DetectorConfig
-    from apps.detector.model import build_model
-    from shared.backbones import build_backbone
-
     preset = trained[0].parent / "preset"
     saved = build_backbone(preset=str(preset))[0]
     config = DetectorConfig(preset=str(preset), min_level=levels[0], max_level=levels[1])
@@ -86,6 +91,42 @@ def test_a_saved_backbone_folder_is_the_new_models_backbone_at_any_size(trained,
     for mine, theirs in zip(backbone.get_weights(), saved.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
     assert model.get_layer(f"P{levels[0]}").output.shape[1] == size // 2 ** levels[0]
+
+
+def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
+    run_result = detector.train(**TINY_OPTIONS, run_dir=str(tmp_path / "run"))
+    assert run_result.path == tmp_path / "run" and 0.0 <= run_result.metrics["test"]["map50"] <= 1.0
+    assert run_result.metrics == json.loads((tmp_path / "run" / "metrics.json").read_text())
+    scene = np.kron(np.round(np.random.default_rng(2).uniform(0, 255, (32, 48, 3))), np.ones((2, 2, 1)))
+    inputs = [write_png(tmp_path / "in" / "a.png", scene), write_png(tmp_path / "in" / "b.png", scene[::-1])]
+    cli = main(["predict", "--run", str(run_result.path), *map(str, inputs), "--out", str(tmp_path / "out"),
+                "--min-score", "0"])
+    api = api_predict_in_subprocess("detector", run_result.path, inputs, min_score=0)
+    assert api == cli["predictions"] and [row["file"] for row in api] == [str(path) for path in inputs]
+    assert all(len(row["detections"]) == 10 for row in api)
+    assert not (run_result.path / "predictions").exists()  # the API draws no pictures
+    model = detector.load(run_result.path)
+    assert model.state["class_names"] == ["ellipse", "rectangle", "triangle"] and model.state["image_size"] == 64
+    assert detector.export(run_result.path, tmp_path / "sm")["max_abs_difference"] <= 1e-4
+
+
+def test_python_api_raises_usage_errors_not_system_exit():
+    with pytest.raises(UsageError, match="backbone"):
+        detector.train(backbone="nope")
+    with pytest.raises(UsageError, match="unknown option"):
+        detector.train(colour="red")
+    with pytest.raises(UsageError, match="iou_threshold"):
+        detector.train(iou_threshold=2.0)
+
+
+def test_the_data_decides_the_image_size_unless_given(trained, tmp_path):
+    saved = json.loads((trained[0] / "config.json").read_text())
+    assert saved["config"]["image_size"] == 64
+    assert saved["resolved"]["image_size"]["reason"] == "the default for the generated scenes"
+    files = app.make_config({"data": str(tmp_path)})
+    assert app.resolve(files, app.scan(files), set(), {}).image_size == 128
+    given = app.make_config({"image_size": 96})
+    assert app.resolve(given, app.scan(given), {"image_size"}, {}).image_size == 96
 
 
 def test_explain_writes_roi_pooled_features(trained):
