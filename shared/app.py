@@ -23,19 +23,15 @@ the same hooks, so they cannot drift apart.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import importlib
-import io
 import logging
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
 
 from shared import training
+from shared.api import PythonAPI, python_api
 from shared.cli import (
     Verb,
     add_export_arguments,
@@ -44,113 +40,15 @@ from shared.cli import (
     dispatch,
 )
 from shared.errors import UsageError
-from shared.finetune import freeze, unfreeze_top
+from shared.phases import Phase, fine_tune_phases, steps_per_epoch
 from shared.records import read_json, replace_atomically
+from shared.trained import MODEL_FILE, RunResult, TrainedModel, rows_to_csv
 
 log = logging.getLogger("annsuite")
 
-
-def steps_per_epoch(examples, batch_size):
-    """Batches in one pass over `examples` (the last one may be short)."""
-    return max(1, -(-int(examples) // int(batch_size)))
-
-
-@dataclass
-class Phase:
-    """One training phase; the epochs of consecutive phases add up to one count.
-
-    Args:
-        name: the phase's name (backup folder, history.csv `phase` column).
-        epochs: epochs of this phase.
-        learning_rate: passed to the app's `compile` hook.
-        prepare: called with the task before compiling (freeze, unfreeze).
-        decay: whether `compile` should decay the rate over the phase.
-        options: anything else the app's `compile` hook reads (class
-            weights, the void class...): the route from data to compile.
-    """
-
-    name: str
-    epochs: int
-    learning_rate: float | None = None
-    prepare: Callable | None = None
-    decay: bool = False
-    options: dict = field(default_factory=dict)
-
-
-def fine_tune_phases(backbone, *, epochs, fine_tune_epochs, learning_rate,
-                     fine_tune_learning_rate=None, unfreeze_blocks=None, decay=True):
-    """The shared frozen-then-fine-tune recipe (shared/finetune.py) as two phases.
-
-    `head`: the backbone frozen, the new head trains at `learning_rate`.
-    `fine_tune`: the top `unfreeze_blocks` blocks (all when None) train
-    again with BatchNorm kept in inference mode, at
-    `fine_tune_learning_rate` (default a tenth).
-    """
-    def unfreeze(task):
-        if unfreeze_blocks is None:
-            backbone.trainable = True
-            log.info("fine-tuning the whole backbone")
-            return
-        count = unfreeze_top(backbone, unfreeze_blocks)
-        log.info("fine-tuning: %d top blocks unfrozen", count)
-
-    rate = learning_rate / 10 if fine_tune_learning_rate is None else fine_tune_learning_rate
-    return [Phase("head", epochs, learning_rate, prepare=lambda task: freeze(backbone)),
-            Phase("fine_tune", fine_tune_epochs, rate, prepare=unfreeze, decay=decay)]
-
-
-@dataclass
-class RunResult:
-    """What `App.train` returns: the run folder and its metrics.json content."""
-
-    path: Path
-    metrics: dict
-
-
-MODEL_FILE = "model.keras"
-
-
-@dataclass
-class TrainedModel:
-    """A trained run, opened from its folder: `predict` takes raw inputs.
-
-    Attributes:
-        app: the App that trained it.
-        path: the run folder.
-        config: the resolved config the run was trained with.
-        model: `model.keras`, the model that carries its preprocessing (raw
-            inputs in, decoded outputs out), for apps that write one; else the
-            best checkpoint.
-        state: what the app's `restore` hook read besides the model.
-    """
-
-    app: App
-    path: Path
-    config: object
-    model: object
-    state: dict = field(default_factory=dict)
-    _network: object = None
-
-    @property
-    def network(self):
-        """The trained network on preprocessed arrays (`checkpoints/best.keras`)."""
-        if self._network is None:
-            self._network = training.load_best_model(self.path)
-        return self._network
-
-    def predict(self, inputs, **options):
-        """The rows the CLI's `predict` prints, as a list of dicts."""
-        if isinstance(inputs, (str, Path)):
-            inputs = [inputs]
-        return self.app.predict_rows(self, list(inputs), **options)
-
-    def evaluate(self, data=None, skip_bad=False):
-        """Test metrics on the run's held-out split, or on all of `data`."""
-        return self.app.evaluate(self, data, skip_bad=skip_bad)
-
-    def export(self, out=None, **options):
-        """A SavedModel serving raw inputs, checked against this model."""
-        return self.app.export(self, Path(out) if out else self.path / "saved_model", **options)
+# Re-exported: the apps declare themselves with these names from shared.app.
+__all__ = ["App", "MODEL_FILE", "Phase", "PythonAPI", "RunResult", "TrainedModel", "fine_tune_phases",
+           "python_api", "rows_to_csv", "steps_per_epoch"]
 
 
 class App:
@@ -450,80 +348,3 @@ class App:
     def main(self, argv=None):
         """`python -m apps.<name> VERB ...`; returns the verb's result dict."""
         return dispatch(f"python -m apps.{self.name}", self.description, self.verbs(), argv)
-
-
-def rows_to_csv(rows):
-    """CSV text of a list of dicts (columns: the first row's keys)."""
-    text = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(text, fieldnames=list(rows[0]), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    return text.getvalue()
-
-
-def read_run_config(run_dir):
-    """The resolved config dict of a run folder."""
-    return read_json(Path(run_dir) / "config.json").get("config", {})
-
-
-class PythonAPI:
-    """The module-level API of one app, bound to its App declaration.
-
-    `apps/<app>/__init__.py` exposes `train`, `load`, `export` and `main`
-    through it; the App module is imported on first use, not at package
-    import (so `python -m apps list` and `apps.<app>.config` stay light).
-    """
-
-    def __init__(self, module, attribute="APP"):
-        self.module = module
-        self.attribute = attribute
-
-    @property
-    def app(self):
-        return getattr(importlib.import_module(self.module), self.attribute)
-
-    def train(self, config=None, **options):
-        """Train with the CLI's options as keyword arguments; returns a RunResult."""
-        app = self.app
-        given = set(options) | (explicit_fields(config) if config is not None else set())
-        config = app.make_config(options, config)
-        return app.train(config, argv=["train", *(f"--set={k}={v}" for k, v in options.items())],
-                         given=given)
-
-    def load(self, run_dir, **overrides):
-        """A TrainedModel of any run folder of this app."""
-        return self.app.load(run_dir, **overrides)
-
-    def export(self, run_dir, out=None):
-        """Export a run folder's model as a SavedModel (default <run>/saved_model)."""
-        return self.app.load(run_dir).export(out)
-
-    def main(self, argv=None):
-        return self.app.main(argv)
-
-    def attribute_of(self, name):
-        if name in ("train", "load", "export", "main"):
-            return getattr(self, name)
-        if name == "app":
-            return self.app
-        raise AttributeError(name)
-
-
-def explicit_fields(config):
-    """Options of a config object that differ from the dataclass defaults."""
-    fresh = type(config)()
-    return {f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(fresh, f.name)}
-
-
-def python_api(module_name, app_module):
-    """A module `__getattr__` giving `train`, `load`, `export`, `main`, `app`."""
-    api = PythonAPI(app_module)
-
-    def module_getattr(name):
-        try:
-            return api.attribute_of(name)
-        except AttributeError:
-            raise AttributeError(f"module {module_name!r} has no attribute {name!r}") from None
-
-    return module_getattr

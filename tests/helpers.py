@@ -99,7 +99,8 @@ def model_file_predict_in_subprocess(run_dir, inputs):
     """`keras.saving.load_model(RUN/model.keras, safe_mode=True).predict(inputs)` in a fresh
     interpreter after `import apps` only; returns the outputs as JSON-able lists.
 
-    `inputs`: a list of strings, or of bytes (encoded images), passed as one batch.
+    `inputs`: a list of strings, of bytes (encoded images), or of numbers / number
+    lists (float32), passed as one batch.
     """
     code = (
         "import base64, json, sys\n"
@@ -108,7 +109,8 @@ def model_file_predict_in_subprocess(run_dir, inputs):
         "args = json.loads(sys.argv[1])\n"
         "values = [base64.b64decode(v) if args['bytes'] else v for v in args['inputs']]\n"
         "model = keras.saving.load_model(args['model'], safe_mode=True)\n"
-        "batch = tf.constant(values) if args['bytes'] else np.array(values, dtype=object)\n"
+        "text = bool(values) and isinstance(values[0], str)\n"
+        "batch = tf.constant(values) if args['bytes'] else np.array(values, dtype=object if text else 'float32')\n"
         "out = model.predict(batch, verbose=0)\n"
         "out = out if isinstance(out, dict) else {'output': out}\n"
         "def plain(a):\n"

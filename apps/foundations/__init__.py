@@ -8,6 +8,8 @@ experiment, the demo)::
     model = foundations.load(run.path)
     model.predict(["0.5,-1.2", [1.0, 0.3]])   # [{"x1": 0.5, "x2": -1.2, "probability": ..., "label": 1}, ...]
     foundations.export(run.path, "out/")      # SavedModel: float points in, probability and label out
+    # RUN/model.keras alone (after `import apps`): float points (N, 2) in, {"probability", "label"} out
+    keras.saving.load_model(run.path / "model.keras", safe_mode=True).predict(np.array([[0.5, -1.2]]))
 
     # one function per experiment verb, each a RunResult:
     foundations.perceptron(mode="online")

@@ -2,8 +2,9 @@
 
 `MLPApp` fills in the hooks of the shared lifecycle: XOR in the sub-run
 `xor`, then the 2-D problem's network in its own sub-run (both through the
-base `fit`), and the run's model for `evaluate`, `predict` (raw points) and
-`export`. The other experiments train several networks each (the
+base `fit`), and the run's `model.keras` (raw points in, probability and
+label out: `BinaryDecision`, apps/foundations/layers.py) for `evaluate`,
+`predict` and `export`. The other experiments train several networks each (the
 perceptron none: its rule is NumPy), so they are `Experiment`s whose `fit`
 runs the procedure of apps/foundations/experiments/<verb>.py.
 """
@@ -14,6 +15,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from apps.foundations.config import (
@@ -26,6 +28,7 @@ from apps.foundations.config import (
 from apps.foundations.data import read_csv, read_points
 from apps.foundations.evaluation import accuracy, scores
 from apps.foundations.experiments import mle, mlp, overfitting, perceptron, vanishing
+from apps.foundations.layers import BinaryDecision
 from apps.foundations.model import build_mlp, compile_binary
 from apps.foundations.runs import model_predict, save_figure, sub_run
 from apps.foundations.serving import export_model
@@ -40,6 +43,7 @@ log = logging.getLogger("annsuite")
 
 DESCRIPTION = "The perceptron, feed-forward networks and how they train: one verb per experiment."
 PARITY_POINTS = 16
+EXAMPLES_FILE = Path("examples") / "test_points.csv"  # held-out points: the export's parity check
 
 
 def train_verb(app):
@@ -49,6 +53,25 @@ def train_verb(app):
 
 def input_width(model):
     return int(model.inputs[0].shape[-1])
+
+
+def decide(model, points):
+    """model.keras on raw points: {"probability": (N,), "label": (N,)} as NumPy arrays."""
+    outputs = model.predict(np.asarray(points, dtype="float32"), batch_size=1024, verbose=0)
+    return {name: np.asarray(value) for name, value in outputs.items()}
+
+
+def write_examples(path, x, y):
+    """Points and labels as CSV (x1,...,xn,label), float32 values exactly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = ",".join([*(f"x{i}" for i in range(1, x.shape[1] + 1)), "label"])
+    np.savetxt(path, np.column_stack([x, y]), fmt="%.9g", delimiter=",", header=header, comments="")
+
+
+def read_examples(path):
+    """The points of a file `write_examples` wrote (float32, labels dropped)."""
+    table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype="float32")
+    return table[:, :-1]
 
 
 class MLPApp(App):
@@ -64,6 +87,20 @@ class MLPApp(App):
 
     def load_data(self, config):
         return mlp.load_problem(config)
+
+    def on_run_start(self, run, data):
+        x, y = (data.x_test, data.y_test) if len(data.x_test) else (data.x_val, data.y_val)
+        write_examples(run.path / EXAMPLES_FILE, x[:PARITY_POINTS], y[:PARITY_POINTS])
+
+    def inference_model(self, network, data, config):
+        """Raw points (N, features) -> the network -> probability of class 1 and the 0/1 label.
+
+        The points go in as they are: the generated problems are standardised
+        where they are made, and a CSV's features are used as read.
+        """
+        points = keras.Input((int(data.x_train.shape[1]),), dtype="float32", name="points")
+        outputs = BinaryDecision(name="decision")(network(points))
+        return keras.Model(points, outputs, name="point_classifier")
 
     def build_task(self, config, data):
         return build_mlp(data.x_train.shape[1], config.hidden_layers, config.units, config.activation,
@@ -139,7 +176,7 @@ class MLPApp(App):
         else:
             parts = mlp.load_problem(trained.config)
             x, y = parts.x_test, parts.y_test
-        result = {"test": scores(model_predict(trained.model, x)[:, 0], y), "data": data or "held-out test split"}
+        result = {"test": scores(decide(trained.model, x)["probability"], y), "data": data or "held-out test split"}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: %s", result["test"])
         return result
@@ -147,15 +184,14 @@ class MLPApp(App):
     def predict_rows(self, trained, inputs, skip_bad=False):
         """x1, ..., probability (of class 1), label of each raw point."""
         points = read_points(inputs, input_width(trained.model), skip_bad)
-        probabilities = model_predict(trained.model, np.asarray(points, dtype="float32"))[:, 0]
+        outputs = decide(trained.model, points)
         return [{**{f"x{index}": value for index, value in enumerate(point, start=1)},
-                 "probability": round(float(probability), 6), "label": int(probability > 0.5)}
-                for point, probability in zip(points, probabilities, strict=True)]
+                 "probability": round(float(probability), 6), "label": int(label)}
+                for point, probability, label in zip(points, outputs["probability"], outputs["label"], strict=True)]
 
     def export(self, trained, out):
-        parts = mlp.load_problem(trained.config)
-        points = parts.x_test if len(parts.x_test) else parts.x_val
-        return export_model(trained.model, points[:PARITY_POINTS], out)
+        """model.keras as a SavedModel, checked on the held-out points the run wrote at train time."""
+        return export_model(trained.model, read_examples(trained.path / EXAMPLES_FILE), out)
 
     def extra_verbs(self):
         """One verb per experiment (`mlp` is `train` again)."""

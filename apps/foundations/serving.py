@@ -1,4 +1,4 @@
-"""The mlp experiment's export signature: raw points in, P(class 1) and the label out."""
+"""The mlp experiment's export signature: raw points in, P(class 1) and the label out (model.keras itself)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,23 @@ import tensorflow as tf
 
 from shared.export import export_saved_model
 
+OUTPUTS = ("probability", "label")
+
 
 def serving_function(model):
-    """Float points (N, features) -> probability of class 1 and the 0/1 label."""
+    """Float points (N, features) -> probability of class 1 and the 0/1 label: model.keras itself."""
 
     def serve(points):
-        probability = model(points, training=False)[:, 0]
-        return {"probability": probability, "label": tf.cast(probability > 0.5, tf.int32)}
+        outputs = model(points, training=False)
+        return {name: outputs[name] for name in OUTPUTS}
 
     return serve
 
 
 def export_model(model, points, out):
-    """SavedModel serving raw points, checked on `points` against the Keras model."""
+    """SavedModel of model.keras serving raw points, checked on `points` against the Keras model."""
     points = np.asarray(points, dtype="float32")
-    probability = model.predict(points, verbose=0)[:, 0]
+    expected = model.predict(points, verbose=0)
     return export_saved_model(
         [model], serving_function(model), [tf.TensorSpec([None, points.shape[1]], tf.float32, name="points")],
-        out, examples={"points": points},
-        expected={"probability": probability, "label": (probability > 0.5).astype("int32")})
+        out, examples={"points": points}, expected={name: np.asarray(expected[name]) for name in OUTPUTS})

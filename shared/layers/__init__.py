@@ -12,5 +12,7 @@ from shared.layers.imagenet_preprocessing import ImagenetPreprocessing
 from shared.layers.inception_block import InceptionBlock
 from shared.layers.residual_block import ResidualBlock
 from shared.layers.roi_pooling import RoiPooling
+from shared.layers.unet_conv_block import UNetConvBlock
+from shared.layers.unet_up_block import UNetUpBlock
 
-__all__ = ["AttentionPooling", "BahdanauAttention", "LuongAttention", "ClassLabels", "ConvBlock", "DecodeImages", "ImagenetPreprocessing", "InceptionBlock", "ResidualBlock", "RoiPooling"]
+__all__ = ["AttentionPooling", "BahdanauAttention", "LuongAttention", "ClassLabels", "ConvBlock", "DecodeImages", "ImagenetPreprocessing", "InceptionBlock", "ResidualBlock", "RoiPooling", "UNetConvBlock", "UNetUpBlock"]

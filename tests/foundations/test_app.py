@@ -1,6 +1,7 @@
 """End-to-end runs of every foundations experiment on a tiny budget (offline)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,9 +13,12 @@ from apps.foundations import main
 from apps.foundations.experiments import overfitting
 from shared.cli import run
 from shared.errors import DataError, UsageError
-from tests.helpers import api_predict_in_subprocess, event_tags
+from tests.helpers import api_predict_in_subprocess, event_tags, model_file_predict_in_subprocess
 
+ROOT = Path(__file__).resolve().parents[2]
 
+# model_file_predict_in_subprocess (tests/helpers.py) passes its inputs as a NumPy object
+# array (strings, bytes); this model's raw inputs are float points, so they go in as float32.
 def read_metrics(run_dir):
     return json.loads((run_dir / "metrics.json").read_text())
 
@@ -62,7 +66,7 @@ def test_evaluate_reproduces_the_test_accuracy(mlp_run):
 def test_predict_takes_raw_points_and_skips_bad_ones(mlp_run, capsys):
     run_dir, _ = mlp_run
     model = package.load(run_dir)
-    expected = model.model.predict(np.array([[1.0, 0.5], [-1.0, -0.5]], "float32"), verbose=0)[:, 0]
+    expected = model.model.predict(np.array([[1.0, 0.5], [-1.0, -0.5]], "float32"), verbose=0)["probability"]
     rows = main(["predict", "--run", str(run_dir), "1,0.5", "-1 -0.5", "1,x", "--skip-bad"])["predictions"]
     assert [(row["x1"], row["x2"]) for row in rows] == [(1.0, 0.5), (-1.0, -0.5)]
     np.testing.assert_allclose([row["probability"] for row in rows], expected, atol=1e-6)
@@ -73,6 +77,48 @@ def test_predict_takes_raw_points_and_skips_bad_ones(mlp_run, capsys):
     assert model.predict([1.0, 0.5]) == rows[:1]  # a flat list of numbers is one point
     with pytest.raises(DataError, match="point '1,x': expected 2 finite numbers"):
         main(["predict", "--run", str(run_dir), "1,x"])
+
+
+def test_model_keras_takes_raw_points_and_predicts_like_the_cli(mlp_run):
+    run_dir, _ = mlp_run
+    points = [[0.5, -0.2], [1.5, 1.0], [-1.2, 0.3], [0.0, 0.0]]
+    rows = main(["predict", "--run", str(run_dir), "--", *(f"{a},{b}" for a, b in points)])["predictions"]
+    outputs = model_file_predict_in_subprocess(run_dir, points)
+    assert set(outputs) == {"probability", "label"}
+    np.testing.assert_allclose(outputs["probability"], [row["probability"] for row in rows], atol=1e-6)
+    assert outputs["label"] == [row["label"] for row in rows]
+    best = tf.keras.models.load_model(run_dir / "checkpoints" / "best.keras")  # the network on the same points
+    np.testing.assert_allclose(best.predict(np.array(points, "float32"), verbose=0)[:, 0],
+                               outputs["probability"], atol=1e-6)
+
+
+def test_a_run_without_model_keras_asks_to_be_retrained(mlp_run, tmp_path):
+    run_dir, _ = mlp_run
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "checkpoints/best.keras"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        package.load(old)
+    assert run(main, ["predict", "--run", str(old), "1,0.5"], prog="foundations") == 2
+
+
+def test_a_csv_run_predicts_and_exports_without_its_data_file(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(80, 2)) * [3.0, 0.5] + [10.0, -4.0]  # features far from standardised
+    labels = (x[:, 0] - 10.0 > 0).astype(int)
+    rows = [f"{a:.5f},{b:.5f},{label}" for (a, b), label in zip(x, labels, strict=True)]
+    data = tmp_path / "points.csv"
+    data.write_text("x1,x2,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    run_dir = tmp_path / "run"
+    main(["train", "--data", str(data), "--run-dir", str(run_dir), "--epochs", "2", "--xor-epochs", "1",
+          "--patience", "0"])
+    data.unlink()  # model.keras and the run's examples/ are all that predict and export need
+    examples = np.loadtxt(run_dir / "examples" / "test_points.csv", delimiter=",", skiprows=1)
+    assert examples.shape == (16, 3)
+    rows = main(["predict", "--run", str(run_dir), "--", "12,-4", "8,-4"])["predictions"]
+    assert [set(row) for row in rows] == [{"x1", "x2", "probability", "label"}] * 2
+    assert main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])["max_abs_difference"] <= 1e-4
 
 
 def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
