@@ -15,18 +15,19 @@ from apps.segmenter.config import SegmenterConfig
 from apps.segmenter.data import DEFAULT_SIZE, class_weights, data_kind, load_data, make_dataset
 from apps.segmenter.evaluation import evaluate_model
 from apps.segmenter.model import build_model, compile_model
-from apps.segmenter.serving import export_model, predict_full_size
+from apps.segmenter.serving import export_model, image_spec, inference_model, segment
 from shared.app import App, Phase, fine_tune_phases
 from shared.callbacks import ImageLogger
 from shared.cli import add_run_argument
 from shared.data import BadInputs, list_input_files, read_image
 from shared.errors import DataError, UsageError
-from shared.images import save_png
-from shared.records import read_json, write_json
+from shared.images import encode_png, save_png
+from shared.records import write_json
 
 log = logging.getLogger("annsuite")
 
 PARITY_IMAGES = 4
+EXAMPLES_FOLDER = "examples"
 SOURCES = {"scenes": "generated scenes", "real": "a data folder"}
 VERB_HELP = {"evaluate": "mean IoU and pixel accuracy of a trained run on held-out data",
              "export": "SavedModel: encoded image bytes -> class-id mask at the input's size"}
@@ -42,13 +43,13 @@ def predictions_folder(trained, out=None):
     return Path(out) if out else trained.path / "predictions"
 
 
-def segment_file(model, path, image, size, class_names, folder):
-    """Segment one image at its own size; write its mask and overlay PNGs; its row."""
+def segment_file(model, path, image, class_names, folder):
+    """Segment one image at its own size (model.keras); write its mask and overlay PNGs; its row."""
     colours = figures.palette(len(class_names))
-    mask = predict_full_size(model, image, size).argmax(axis=-1)
+    outputs = segment(model, [encode_png(image)])
+    mask, shares = outputs["mask"][0], outputs["class_shares"][0]
     mask_path = save_png(figures.colour_mask(mask, colours), folder / f"{path.stem}_mask.png")
     overlay_path = save_png(figures.overlay(image, mask, colours), folder / f"{path.stem}_overlay.png")
-    shares = np.bincount(mask.ravel(), minlength=len(class_names)) / mask.size
     return {"file": str(path), "mask": str(mask_path), "overlay": str(overlay_path),
             "class_shares": {name: round(float(share), 4)
                              for name, share in zip(class_names, shares, strict=True)}}
@@ -86,9 +87,17 @@ class SegmenterApp(App):
 
     # ---- training ----
     def on_run_start(self, run, data):
+        # For people: written from the data, never read back (model.keras carries the names and size).
         write_json(run.path / "labels.json", {
             "class_names": data.class_names, "image_size": int(data.x_train.shape[1]),
             "ignore_index": data.ignore_index, "source": data.source})
+        images = next((x for x in (data.x_test, data.x_val, data.x_train) if len(x)), data.x_train)
+        for index, image in enumerate(images[:PARITY_IMAGES]):  # held-out images: the export's parity check
+            save_png(image, run.path / EXAMPLES_FOLDER / f"test-{index:03d}.png")
+
+    def inference_model(self, network, data, config):
+        """Encoded image bytes -> mask, probabilities and class shares at the input's size."""
+        return inference_model(network, int(data.x_train.shape[1]), data.class_names)
 
     def build_task(self, config, data):
         model, backbone = build_model(config, tuple(data.x_train.shape[1:]), data.num_classes)
@@ -132,13 +141,9 @@ class SegmenterApp(App):
         return {**super().summary(run, data, model), "model": run.config.model,
                 "class_names": data.class_names}
 
-    # ---- a trained run ----
-    def restore(self, path, config):
-        return read_json(path / "labels.json")
-
+    # ---- a trained run: model.keras carries the image size and the class names ----
     def trained_config(self, trained, skip_bad=False):
-        return dataclasses.replace(trained.config, image_size=int(trained.state["image_size"]),
-                                   skip_bad=skip_bad)
+        return dataclasses.replace(trained.config, image_size=image_spec(trained.model)[0], skip_bad=skip_bad)
 
     def evaluate(self, trained, data=None, skip_bad=False):
         """mean IoU, pixel accuracy and per-class IoU on the test split or all of `data`."""
@@ -146,12 +151,12 @@ class SegmenterApp(App):
         if data:
             config = dataclasses.replace(config, data=data, max_train_samples=None)
         loaded = load_data(config)
-        names = trained.state["class_names"]
+        names = image_spec(trained.model)[1]
         if loaded.class_names != names:
             raise UsageError(f"--data {data}: classes {loaded.class_names} differ from the run's {names}")
         x = np.concatenate([loaded.x_train, loaded.x_val, loaded.x_test]) if data else loaded.x_test
         y = np.concatenate([loaded.y_train, loaded.y_val, loaded.y_test]) if data else loaded.y_test
-        test = evaluate_model(trained.model, x, y, names, loaded.ignore_index)
+        test = evaluate_model(trained.network, x, y, names, loaded.ignore_index)
         result = {"test": {**test, "examples": len(x)}, "data": data or "held-out test split"}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: %s", result["test"])
@@ -161,7 +166,7 @@ class SegmenterApp(App):
         """Colour mask and overlay PNGs of each image (at its size) in `out`; one row each."""
         folder = predictions_folder(trained, out)
         folder.mkdir(parents=True, exist_ok=True)
-        size, names = int(trained.state["image_size"]), trained.state["class_names"]
+        names = image_spec(trained.model)[1]
         bad, rows = BadInputs(skip_bad), []
         for path in list_input_files(inputs):
             try:
@@ -169,14 +174,15 @@ class SegmenterApp(App):
             except DataError as error:
                 bad.report(error)
                 continue
-            rows.append(segment_file(trained.model, path, image, size, names, folder))
+            rows.append(segment_file(trained.model, path, image, names, folder))
         bad.summary()
         return rows
 
     def export(self, trained, out):
-        data = load_data(self.trained_config(trained))
-        images = data.x_test[:PARITY_IMAGES] if len(data.x_test) else data.x_val[:PARITY_IMAGES]
-        return export_model(trained.model, int(trained.state["image_size"]), images, out)
+        examples = sorted((trained.path / EXAMPLES_FOLDER).glob("*.png"))[:PARITY_IMAGES]
+        if not examples:
+            raise UsageError(f"{trained.path}: no {EXAMPLES_FOLDER}/ images for the export's check; train it again")
+        return export_model(trained.model, [path.read_bytes() for path in examples], out)
 
     # ---- command line ----
     def verbs(self):

@@ -1,55 +1,57 @@
-"""The segmenter's export signature: encoded image bytes in, masks at the input's size out.
+"""The segmenter's model on raw inputs (`RUN/model.keras`) and its SavedModel export.
 
-`predict_full_size` is the same computation in eager code (the `predict`
-verb and the export's parity check use it).
+`inference_model` wraps the trained network: encoded image bytes are
+decoded at their own size, resized (bilinear) to the training size, segmented,
+and the probabilities resized back (bilinear) to the input's size. The
+export serves that model itself.
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
+from apps.segmenter.layers import DecodeFullSize, SegmentationMasks
 from shared.export import export_saved_model
-from shared.images import encode_png
+
+OUTPUTS = ("mask", "probabilities", "class_shares")
 
 
-def predict_full_size(model, image, size):
-    """Probabilities (H, W, classes) of one image at its own size.
-
-    The image is resized to the model's size (bilinear), segmented, and the
-    probabilities resized back (bilinear): the same ops as the export.
-    """
-    height, width = image.shape[:2]
-    resized = tf.image.resize(np.asarray(image, "float32")[None], (size, size), method="bilinear")
-    probabilities = model(resized, training=False)
-    return tf.image.resize(probabilities, (height, width), method="bilinear")[0].numpy()
+def inference_model(network, image_size, class_names):
+    """Encoded image bytes (one size per call) -> mask, probabilities, class shares at that size."""
+    image_bytes = keras.Input((), dtype="string", name="image_bytes")
+    images = DecodeFullSize(3, name="decode_images")(image_bytes)
+    resized = keras.layers.Resizing(image_size, image_size, interpolation="bilinear",
+                                    name="resize_images")(images)
+    outputs = SegmentationMasks(class_names, name="segmentation_masks")([network(resized), images])
+    return keras.Model(image_bytes, outputs, name="image_segmenter")
 
 
-def serving_function(model, size):
-    """Encoded image bytes (a batch of one size) -> mask and probabilities at that size."""
+def image_spec(model):
+    """(training image size, class names) that a model.keras carries."""
+    return int(model.get_layer("resize_images").height), model.get_layer("segmentation_masks").class_names
 
-    def decode(data):
-        return tf.cast(tf.io.decode_image(data, channels=3, expand_animations=False), tf.float32)
+
+def segment(model, encoded):
+    """The model's outputs (numpy) on a list of encoded images of one size."""
+    return model.predict(tf.constant(list(encoded)), verbose=0)
+
+
+def serving_function(model):
+    """Encoded image bytes (a batch of one size) -> model.keras's outputs at that size."""
 
     def serve(image_bytes):
-        images = tf.map_fn(decode, image_bytes, fn_output_signature=tf.TensorSpec([None, None, 3], tf.float32))
-        height, width = tf.shape(images)[1], tf.shape(images)[2]
-        resized = tf.image.resize(images, (size, size), method="bilinear")
-        probabilities = tf.image.resize(model(resized, training=False), tf.stack([height, width]),
-                                        method="bilinear")
-        return {"probabilities": probabilities,
-                "mask": tf.argmax(probabilities, axis=-1, output_type=tf.int32)}
+        outputs = model(image_bytes, training=False)
+        return {name: outputs[name] for name in OUTPUTS}
 
     return serve
 
 
-def export_model(model, size, images, out):
-    """SavedModel serving encoded image bytes, checked on `images` (as PNG)."""
-    images = np.clip(np.round(images), 0, 255)  # the pixels a PNG round trip keeps
-    probabilities = np.stack([predict_full_size(model, image, size) for image in images])
-    expected = {"probabilities": probabilities, "mask": probabilities.argmax(axis=-1)}
+def export_model(model, examples, out):
+    """SavedModel of model.keras serving encoded image bytes, checked on `examples` (PNG bytes of one size)."""
+    examples = np.array(list(examples), dtype=object)
+    expected = segment(model, examples)
     return export_saved_model(
-        [model], serving_function(model, size),
-        [tf.TensorSpec([None], tf.string, name="image_bytes")], out,
-        examples={"image_bytes": np.array([encode_png(image) for image in images], dtype=object)},
-        expected=expected)
+        [model], serving_function(model), [tf.TensorSpec([None], tf.string, name="image_bytes")], out,
+        examples={"image_bytes": examples}, expected={name: expected[name] for name in OUTPUTS})

@@ -12,13 +12,19 @@ import tensorflow as tf
 from PIL import Image
 
 import apps.segmenter as segmenter
-from apps.segmenter import main
+from apps.segmenter import figures, main
 from apps.segmenter.app import APP
-from apps.segmenter.serving import predict_full_size
+from apps.segmenter.serving import image_spec
 from shared.cli import run
+from shared.data import read_image
 from shared.errors import UsageError
 from shared.images import encode_png
-from tests.helpers import api_predict_in_subprocess, event_tags, write_png
+from tests.helpers import (
+    api_predict_in_subprocess,
+    event_tags,
+    model_file_predict_in_subprocess,
+    write_png,
+)
 from tests.segmenter.fixtures import scene, write_camvid
 
 TINY = ["--scenes", "60", "--image-size", "32", "--base-filters", "4", "--depth", "2", "--epochs", "2",
@@ -75,14 +81,39 @@ def test_export_returns_masks_at_two_input_sizes_with_parity(trained, tmp_path):
     result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
     assert result["max_abs_difference"] <= 1e-4
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
-    trained_run = segmenter.load(run_dir)
+    model = segmenter.load(run_dir).model
+    assert image_spec(model) == (32, ["background", "disk", "square", "triangle", "ring"])
     for height, width in ((20, 24), (50, 36)):
-        images = [scene(i, height, width)[0] for i in range(2)]
-        outputs = serve(image_bytes=tf.constant([encode_png(image) for image in images]))
+        payload = tf.constant([encode_png(scene(i, height, width)[0]) for i in range(2)])
+        outputs = serve(image_bytes=payload)
         assert outputs["mask"].shape == (2, height, width) and outputs["mask"].dtype == tf.int32
         assert outputs["probabilities"].shape == (2, height, width, 7 - 2)
-        expected = predict_full_size(trained_run.model, images[1], trained_run.state["image_size"])
-        np.testing.assert_allclose(outputs["probabilities"].numpy()[1], expected, atol=1e-4)
+        expected = model.predict(payload, verbose=0)
+        np.testing.assert_allclose(outputs["probabilities"].numpy(), expected["probabilities"], atol=1e-4)
+        np.testing.assert_allclose(outputs["class_shares"].numpy(), expected["class_shares"], atol=1e-6)
+
+
+def test_model_keras_segments_the_network_input_like_the_checkpoint(trained):
+    run_dir, _ = trained
+    trained_run = segmenter.load(run_dir)
+    image = np.round(scene(3, 32, 32)[0]).astype("float32")  # the training size: no resizing either way
+    outputs = trained_run.model.predict(tf.constant([encode_png(image)]), verbose=0)
+    expected = trained_run.network.predict(image[None], verbose=0)
+    np.testing.assert_allclose(outputs["probabilities"], expected, atol=1e-5)
+    with pytest.raises(Exception, match="share one size"):
+        trained_run.model.predict(tf.constant([encode_png(image), encode_png(scene(0)[0])]), verbose=0)
+
+
+def test_a_run_without_model_keras_asks_to_be_retrained(trained, tmp_path):
+    run_dir, _ = trained
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "labels.json"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    (old / "checkpoints" / "best.keras").write_bytes((run_dir / "checkpoints" / "best.keras").read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        segmenter.load(old)
+    assert run(main, ["predict", "--run", str(old), str(tmp_path)], prog="python -m apps.segmenter") == 2
 
 
 def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
@@ -97,6 +128,12 @@ def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
     assert rows[0]["mask"] == str(tmp_path / "run" / "predictions" / "a_mask.png")
     assert sum(rows[1]["class_shares"].values()) == pytest.approx(1.0, abs=1e-3)
     assert Image.open(rows[1]["overlay"]).size == (30, 40)
+    for path, row in zip(inputs, rows, strict=True):  # model.keras alone, in a fresh interpreter
+        raw = model_file_predict_in_subprocess(run_result.path, [encode_png(read_image(path, 3))])
+        assert [round(share, 4) for share in raw["class_shares"][0]] == list(row["class_shares"].values())
+        colours = figures.palette(len(row["class_shares"]))
+        np.testing.assert_array_equal(figures.colour_mask(np.array(raw["mask"][0]), colours),
+                                      np.asarray(Image.open(row["mask"]).convert("RGB")))
     other = segmenter.load(run_result.path).predict(inputs[0], out=tmp_path / "api")
     assert other[0]["mask"] == str(tmp_path / "api" / "a_mask.png") and (tmp_path / "api" / "a_mask.png").is_file()
     assert segmenter.export(run_result.path, tmp_path / "sm")["max_abs_difference"] <= 1e-4

@@ -1,0 +1,115 @@
+"""The segmenter's serializable layers: what `RUN/model.keras` carries around the network.
+
+    image bytes -> DecodeFullSize -> Resizing(image_size) -> network -> SegmentationMasks
+                        `------------------ the input's size ----------------^
+
+`import apps` imports this module, so `keras.saving.load_model(RUN/model.keras,
+safe_mode=True)` finds both layers, and, imported here, the U-Net blocks of
+the network and the losses and metrics of its compile config.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from apps.segmenter.losses import CrossEntropyDiceLoss, PixelAccuracy, SoftDiceLoss
+from shared.layers.unet_conv_block import UNetConvBlock
+from shared.layers.unet_up_block import UNetUpBlock
+
+# Registered by their modules; named here so that model.keras loads after `import apps`.
+NETWORK_CLASSES = (UNetConvBlock, UNetUpBlock, SoftDiceLoss, CrossEntropyDiceLoss, PixelAccuracy)
+
+
+@keras.saving.register_keras_serializable(package="annsuite")
+class DecodeFullSize(keras.layers.Layer):
+    """Encoded PNG/JPEG/GIF/BMP bytes (N,) -> float32 (N, H, W, channels) in [0, 255], at their size.
+
+    All the images of one call share one size (the model's outputs are at
+    that size); images of other sizes go in separate calls.
+
+    Args:
+        channels: 1 (grey) or 3 (RGB); grey files repeat, alpha is dropped.
+
+    Example:
+        >>> DecodeFullSize()(tf.constant([png_bytes]))  # shape (1, H, W, 3)
+    """
+
+    def __init__(self, channels=3, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        if channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+        self.channels = channels
+
+    def build(self, input_shape):
+        self.built = True
+
+    def decode(self, data):
+        return tf.io.decode_image(data, channels=self.channels, expand_animations=False)
+
+    def call(self, inputs):
+        data = tf.reshape(tf.convert_to_tensor(inputs, tf.string), [-1])
+        size = tf.shape(self.decode(data[0]))[:2]  # the first image's, checked against the others'
+
+        def decode_one(item):
+            image = self.decode(item)
+            check = tf.debugging.assert_equal(
+                tf.shape(image)[:2], size, message="the images of one call must share one size; "
+                                                   "segment images of other sizes in separate calls")
+            with tf.control_dependencies([check]):
+                return tf.cast(image, tf.float32)
+
+        return tf.map_fn(decode_one, data,
+                         fn_output_signature=tf.TensorSpec([None, None, self.channels], tf.float32))
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor((inputs.shape[0], None, None, self.channels), dtype="float32")
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels}
+
+
+@keras.saving.register_keras_serializable(package="annsuite")
+class SegmentationMasks(keras.layers.Layer):
+    """[probabilities (N, S, S, K), images (N, H, W, C)] -> outputs at the images' size.
+
+    The probabilities are resized (bilinear) to H x W; the outputs are
+    `mask` (N, H, W) class ids, `probabilities` (N, H, W, K) and
+    `class_shares` (N, K), each class's share of the mask's pixels.
+
+    Args:
+        class_names: the K class names, in the order of the probabilities.
+
+    Example:
+        >>> SegmentationMasks(["background", "disk"])([probabilities, images])["mask"]
+    """
+
+    def __init__(self, class_names, **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        if len(class_names) < 1 or len(set(class_names)) != len(class_names):
+            raise ValueError(f"class_names must be distinct names, got {class_names!r}")
+        self.class_names = [str(name) for name in class_names]
+
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, inputs):
+        probabilities, images = inputs
+        size = tf.shape(images)[1:3]
+        probabilities = tf.image.resize(tf.cast(probabilities, tf.float32), size, method="bilinear")
+        mask = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        shares = tf.reduce_mean(tf.one_hot(mask, len(self.class_names), dtype=tf.float32), axis=[1, 2])
+        return {"mask": mask, "probabilities": probabilities, "class_shares": shares}
+
+    def compute_output_spec(self, inputs):
+        probabilities, images = inputs
+        batch, height, width = images.shape[:3]
+        classes = len(self.class_names)
+        return {"mask": keras.KerasTensor((batch, height, width), dtype="int32"),
+                "probabilities": keras.KerasTensor((batch, height, width, classes), dtype="float32"),
+                "class_shares": keras.KerasTensor((batch, classes), dtype="float32")}
+
+    def get_config(self):
+        return {**super().get_config(), "class_names": self.class_names}
