@@ -5,6 +5,10 @@ gives the validation loss that picks the best checkpoint; the test is
 intrinsic and never trains: analogy questions (the planted ones of the
 generated corpus, or `--questions`) and similarity files (`--similarity`).
 Besides the shared verbs: `similar`, `analogy` and `export-vectors`.
+
+A trained run's verbs read the vocabulary and the vectors from
+`RUN/model.keras` (`layers`: word strings -> vectors, the vocabulary inside);
+`vocab.tsv` is written for people and the projector, never read back.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from apps.word2vec import evaluation, native, pipeline
 from apps.word2vec.config import Word2VecConfig
 from apps.word2vec.data import Corpus, has_validation, load_corpus
+from apps.word2vec.layers import inference_model, vocabulary_of, word_ids
 from apps.word2vec.model import build_model, compile_model, word_vectors
-from apps.word2vec.serving import export_model, lookup
+from apps.word2vec.serving import export_model
 from apps.word2vec.tensorboard import (
     NeighbourTable,
     WordsPerSecond,
@@ -53,24 +60,19 @@ class TrainingData:
 
 
 def write_run_files(path, corpus):
-    """vocab.tsv (word, count) and the generated corpus's questions-words.txt."""
+    """vocab.tsv (word, count; for people, never read back) and the generated corpus's questions-words.txt."""
     lines = "".join(f"{word}\t{count}\n" for word, count in zip(corpus.words, corpus.counts))
     (path / VOCAB_FILE).write_text("word\tcount\n" + lines, encoding="utf-8")
     if corpus.questions:
         (path / QUESTIONS_FILE).write_text(corpus.questions, encoding="utf-8")
 
 
-def read_vocabulary(path):
-    lines = (Path(path) / VOCAB_FILE).read_text(encoding="utf-8").splitlines()[1:]
-    return [line.split("\t")[0] for line in lines]
-
-
 def word_id(trained, word):
-    """The id of `word` (lower-cased) in a trained run's vocabulary, or UsageError."""
-    ids = {w: i for i, w in enumerate(trained.state["words"])}
-    if word.lower() not in ids:
+    """The id of `word` (looked up as model.keras does: lower-cased) in a trained run's vocabulary, or UsageError."""
+    (found,) = word_ids(trained.model, [word])
+    if found < 0:
         raise UsageError(f"{word!r} is not in the vocabulary of {trained.path}")
-    return ids[word.lower()]
+    return int(found)
 
 
 def show(words, found):
@@ -184,9 +186,10 @@ class Word2VecApp(App):
         return {"words_per_second": run_speed(run.path / "history.csv"), "vocab_size": corpus.vocab_size,
                 "train_tokens": int(len(corpus.train_ids)), "skipped": corpus.skipped, **data.details}
 
-    # ---- a trained run ----
-    def restore(self, path, config):
-        return {"words": read_vocabulary(path)}
+    # ---- a trained run: model.keras carries the vocabulary and the vectors ----
+    def inference_model(self, network, data, config):
+        """Word strings -> vector, known (the vocabulary inside; unknown words: zeros)."""
+        return inference_model(data.corpus.words, word_vectors(network))
 
     def evaluate(self, trained, data=None, skip_bad=False, questions=None, similarity=None):
         """Analogy accuracy (per section, OOV counted) and Spearman correlations.
@@ -200,21 +203,23 @@ class Word2VecApp(App):
             questions = trained.path / QUESTIONS_FILE
         sections = evaluation.read_questions(questions) if questions else None
         files = evaluation.similarity_files(similarity or trained.config.similarity)
-        test, details = evaluation.evaluate_vectors(word_vectors(trained.model), trained.state["words"],
-                                                    sections, files)
+        words, vectors = vocabulary_of(trained.model)
+        test, details = evaluation.evaluate_vectors(vectors, words, sections, files)
         result = {"test": test, **details}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: %s", test)
         return result
 
     def predict_rows(self, trained, inputs, **options):
-        """word, known, vector (lower-cased lookup; zeros when unknown) of each word."""
-        vectors, known = lookup(trained.state["words"], word_vectors(trained.model), inputs)
+        """word, known, vector (model.keras: lower-cased lookup; zeros when unknown) of each word."""
+        if not inputs:
+            return []
+        outputs = trained.model.predict(np.array([str(word) for word in inputs], dtype=object), verbose=0)
         return [{"word": str(word), "known": bool(flag), "vector": vector.tolist()}
-                for word, flag, vector in zip(inputs, known, vectors)]
+                for word, flag, vector in zip(inputs, outputs["known"], outputs["vector"])]
 
     def export(self, trained, out):
-        return export_model(trained.state["words"], word_vectors(trained.model), out)
+        return export_model(trained.model, out)
 
     # ---- command line ----
     def predict_arguments(self, parser):
@@ -254,21 +259,22 @@ class Word2VecApp(App):
     def similar_verb(self, args):
         """The k nearest words by cosine."""
         trained = self.load(args.run)
-        query, vectors = word_id(trained, args.word), word_vectors(trained.model)
+        (words, vectors), query = vocabulary_of(trained.model), word_id(trained, args.word)
         found = evaluation.nearest(vectors, vectors[query], args.k, exclude=[query])
-        return {"word": args.word, "neighbours": show(trained.state["words"], found)}
+        return {"word": args.word, "neighbours": show(words, found)}
 
     def analogy_verb(self, args):
         """3CosAdd: the words nearest to unit(B) - unit(A) + unit(C)."""
         trained = self.load(args.run)
         a, b, c = (word_id(trained, word) for word in args.words)
-        unit = evaluation.unit(word_vectors(trained.model))
+        words, vectors = vocabulary_of(trained.model)
+        unit = evaluation.unit(vectors)
         found = evaluation.nearest(unit, unit[b] - unit[a] + unit[c], args.k, exclude=[a, b, c])
-        return {"question": args.words, "answers": show(trained.state["words"], found)}
+        return {"question": args.words, "answers": show(words, found)}
 
     def export_vectors_verb(self, args):
         trained = self.load(args.run)
-        words, vectors = trained.state["words"], word_vectors(trained.model)
+        words, vectors = vocabulary_of(trained.model)
         out = Path(args.out) if args.out else trained.path / f"vectors{SUFFIXES[args.format]}"
         files = write_vectors(out, words, vectors, args.format)
         log.info("%d vectors written: %s", len(words), ", ".join(files))

@@ -29,10 +29,22 @@ SOURCE = Path(__file__).parent / "kernels" / "negative_sampling.cc"
 LIBRARY = Path(__file__).parent / "kernels" / "build" / "negative_sampling.so"
 FLAGS = ["-shared", "-fPIC", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math",
          "-fassociative-math", "-fno-signed-zeros", "-w"]  # reassociation: vectorised dot products
+# TensorFlow's bundled Eigen does not compile with AVX512-FP16 on (PacketMathFP16.h), which
+# -march=native turns on for CPUs that have it: switched off where the compiler knows the flag.
+OPTIONAL_FLAGS = ["-mno-avx512fp16"]
 
 
 def compiler():
     return shutil.which("g++") or shutil.which("c++")
+
+
+def accepted_flags(cxx, flags=OPTIONAL_FLAGS):
+    """The `flags` that `cxx` accepts (after -march=native), each tried on an empty source."""
+    def accepts(flag):
+        probe = [cxx, "-march=native", flag, "-x", "c++", "-fsyntax-only", "-"]
+        return subprocess.run(probe, input="", capture_output=True, text=True).returncode == 0
+
+    return [flag for flag in flags if accepts(flag)]
 
 
 def build(force=False):
@@ -44,8 +56,8 @@ def build(force=False):
         log.warning("no C++ compiler: word2vec trains with TensorFlow ops (--kernel tf)")
         return None
     LIBRARY.parent.mkdir(parents=True, exist_ok=True)
-    command = [cxx, *FLAGS, *tf.sysconfig.get_compile_flags(), str(SOURCE), "-o", str(LIBRARY),
-               *tf.sysconfig.get_link_flags()]
+    command = [cxx, *FLAGS, *accepted_flags(cxx), *tf.sysconfig.get_compile_flags(), str(SOURCE),
+               "-o", str(LIBRARY), *tf.sysconfig.get_link_flags()]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         LIBRARY.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from apps.word2vec import DEMO_ARGS, main, tensorboard
 from apps.word2vec.vectors import read_word2vec
 from shared.cli import run
 from shared.errors import UsageError
-from tests.helpers import api_predict_in_subprocess, event_tags
+from tests.helpers import api_predict_in_subprocess, event_tags, model_file_predict_in_subprocess
 
 QUICK = ["--epochs", "2", "--dim", "32"]
 
@@ -140,9 +140,13 @@ def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path, capsys):
     run_ = word2vec.train(epochs=1, dim=8, max_train_samples=2000, kernel="tf", run_dir=str(tmp_path / "run"))
     assert run_.path == tmp_path / "run" and 0.0 <= run_.metrics["test"]["analogy_accuracy"] <= 1.0
     assert json.loads((run_.path / "metrics.json").read_text()) == run_.metrics
+    (run_.path / "vocab.tsv").unlink()  # written for people: the verbs read model.keras
     inputs = ["paris", "King", "zzz-unknown"]
     cli = main(["predict", "--run", str(run_.path), *inputs])
     assert api_predict_in_subprocess("word2vec", run_.path, inputs) == cli["predictions"]
+    raw = model_file_predict_in_subprocess(run_.path, inputs)
+    assert raw["known"] == [row["known"] for row in cli["predictions"]]
+    np.testing.assert_array_equal(raw["vector"], [row["vector"] for row in cli["predictions"]])
     assert [row["known"] for row in cli["predictions"]] == [True, True, False] == cli["known"]
     assert cli["predictions"][2]["vector"] == [0.0] * 8 and len(cli["predictions"][0]["vector"]) == 8
     printed = capsys.readouterr().out.splitlines()[-3:]  # after the training's progress lines
@@ -154,6 +158,18 @@ def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path, capsys):
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
     np.testing.assert_allclose(serve(words=tf.constant(inputs))["vector"].numpy(),
                                [row["vector"] for row in cli["predictions"]], atol=1e-6)
+
+
+def test_a_run_without_model_keras_asks_to_be_retrained(trained, tmp_path):
+    run_dir, _ = trained
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "vocab.tsv"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    (old / "checkpoints" / "best.keras").write_bytes((run_dir / "checkpoints" / "best.keras").read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        word2vec.load(old)
+    assert run(main, ["similar", "--run", str(old), "paris"], prog="w2v") == 2
 
 
 def test_python_api_raises_usage_errors_not_system_exit(tmp_path):
