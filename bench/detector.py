@@ -124,7 +124,7 @@ def app_run(argv, data, anchors, config):
         metrics = main(["train", "--run-dir", str(Path(tmp) / "run"), *argv])
         seconds = time.time() - started
         trained = APP.load(Path(tmp) / "run")
-        _, per_second = inference(trained.model, data.test, anchors, config, data.class_names)
+        _, per_second = inference(trained.network, data.test, anchors, config, data.class_names)
     return {"map50": metrics["test"]["map50"], "map": metrics["test"]["map"], "train_seconds": round(seconds, 2),
             "epochs": metrics["epochs"],
             "train_images_per_second": round(len(data.train) * metrics["epochs"] / seconds, 2),

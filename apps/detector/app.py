@@ -10,29 +10,33 @@ import weakref
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
 from apps.detector import explain, figures
 from apps.detector.boxes import anchors_for
 from apps.detector.config import DetectorConfig
 from apps.detector.data import DEFAULT_SIZE, load_data, load_files, make_dataset, read_inputs
 from apps.detector.evaluation import MapCallback, evaluate_examples, predict_detections
+from apps.detector.layers import detection_layer, inference_model, per_image
 from apps.detector.model import build_model, compile_model
-from apps.detector.serving import Detector, export_model
+from apps.detector.serving import export_model
 from shared.app import App, Phase
 from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
 from shared.cli import Verb, add_run_argument
 from shared.data import BadInputs, list_input_files
+from shared.errors import UsageError
 from shared.images import save_png
-from shared.records import read_json, write_json
+from shared.records import write_json
 
 log = logging.getLogger("annsuite")
 
 GRID_IMAGES = 8
 PARITY_IMAGES = 8
+EXAMPLES = 8
+EXAMPLES_FOLDER = "examples"
+PREDICT_BATCH = 64
 SOURCES = {"scenes": "the generated scenes", "files": "annotated image files"}
-VERB_HELP = {"evaluate": "COCO mAP of a trained run on held-out data",
-             "export": "SavedModel that serves encoded image bytes: boxes, scores, classes"}
 
 
 def epoch_images(examples, anchors, config, class_names):
@@ -48,17 +52,13 @@ def epoch_images(examples, anchors, config, class_names):
     return make_images
 
 
-def detection_rows(detector, path, original, found, min_score):
-    """One predict row: the file and its detections (boxes in the file's pixels)."""
-    height, width = original.shape[:2]
-    size = detector.image_size
-    factor = np.array([width / size, height / size, width / size, height / size], "float32")
-    found = {**found, "boxes": found["boxes"] * factor}
+def detection_row(path, found, min_score):
+    """One predict row: the file and its detections scoring >= min_score (boxes in the file's pixels)."""
     keep = found["scores"] >= min_score
-    detections = [{"box": [round(float(v), 2) for v in box], "class": detector.class_names[int(label)],
+    detections = [{"box": [round(float(v), 2) for v in box], "class": label.decode("utf-8"),
                    "score": round(float(score), 4)}
-                  for box, score, label in zip(found["boxes"][keep], found["scores"][keep], found["classes"][keep])]
-    return {"file": str(path), "detections": detections}, found
+                  for box, score, label in zip(found["boxes"][keep], found["scores"][keep], found["labels"][keep])]
+    return {"file": str(path), "detections": detections}
 
 
 class DetectorApp(App):
@@ -69,6 +69,9 @@ class DetectorApp(App):
     mode = "max"
     train_help = "train a detector (default data: generated scenes of shapes)"
     predict_help = "draw boxes on image files and write detections.json"
+    evaluate_help = "COCO mAP of a trained run on held-out data"
+    evaluate_data_help = "evaluate on every image of this data set (VOC, COCO or CSV) instead"
+    export_help = "SavedModel that serves encoded image bytes: boxes, scores, classes"
     inputs_help = "image files or folders"
 
     def __init__(self):
@@ -94,8 +97,12 @@ class DetectorApp(App):
 
     # ---- training ----
     def on_run_start(self, run, data):
+        # For people: written from the data, never read back (model.keras carries the classes and the size).
         write_json(run.path / "labels.json", {"class_names": data.class_names, "image_size": data.image_size,
                                               "source": data.source})
+        images = next((e.images for e in (data.test, data.validation, data.train) if len(e)), data.train.images)
+        for index, image in enumerate(images[:EXAMPLES]):  # held-out images: export parity, explain
+            save_png(image, run.path / EXAMPLES_FOLDER / f"test-{index:03d}.png")
         config = run.config
         log.info("%d anchors (%d per location, levels P%d-P%d)", len(anchors_for(config, data.image_size)),
                  config.anchors_per_location, config.min_level, config.max_level)
@@ -132,30 +139,28 @@ class DetectorApp(App):
     def summary(self, run, data, model):
         return {**super().summary(run, data, model), "class_names": data.class_names}
 
-    # ---- a trained run: labels.json holds the classes and the image size ----
-    def restore(self, path, config):
-        labels = read_json(path / "labels.json")
-        return {**labels, "anchors": anchors_for(config, labels["image_size"])}
+    def inference_model(self, network, data, config):
+        """Encoded image bytes -> boxes (input pixels), scores, classes, labels, num_detections."""
+        return inference_model(network, data.class_names, config, data.image_size)
 
-    def run_config(self, trained, skip_bad=None):
-        """The run's config at its image size (and with `skip_bad` when given)."""
-        skip_bad = trained.config.skip_bad if skip_bad is None else skip_bad
-        return dataclasses.replace(trained.config, image_size=int(trained.state["image_size"]), skip_bad=skip_bad)
-
-    def detector(self, trained, config=None):
-        state = trained.state
-        return Detector(trained.model, state["anchors"], int(state["image_size"]), list(state["class_names"]),
-                        config or self.run_config(trained))
+    # ---- a trained run: model.keras carries the classes, the image size, the anchors and NMS ----
+    def run_config(self, trained, skip_bad=False):
+        """The run's config at model.keras's image size and NMS options."""
+        layer = detection_layer(trained.model)
+        return dataclasses.replace(
+            trained.config, image_size=layer.image_size, iou_threshold=layer.iou_threshold,
+            score_threshold=layer.score_threshold, max_detections=layer.max_detections, nms=layer.nms,
+            skip_bad=skip_bad)
 
     def evaluate(self, trained, data=None, skip_bad=False):
-        """COCO metrics on the run's held-out test split, or on all of `data`."""
-        detector = self.detector(trained, self.run_config(trained, skip_bad))
+        """COCO metrics of the network on the run's held-out test split, or on all of `data`."""
+        layer = detection_layer(trained.model)
+        config = self.run_config(trained, skip_bad or (trained.config.skip_bad and not data))
         if data:
-            examples, _, skipped = load_files(data, detector.image_size, detector.class_names, skip_bad)
+            examples, _, skipped = load_files(data, layer.image_size, layer.class_names, skip_bad)
         else:
-            examples, skipped = load_data(detector.config).test, 0
-        metrics = evaluate_examples(detector.model, examples, detector.anchors, detector.config,
-                                    detector.class_names)
+            examples, skipped = load_data(config).test, 0
+        metrics = evaluate_examples(trained.network, examples, layer.anchors, config, layer.class_names)
         result = {"test": metrics, "data": data or "held-out test split", "skipped": skipped}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: mAP %.4f, mAP@0.5 %.4f on %d images", metrics["map"], metrics["map50"], len(examples))
@@ -166,33 +171,22 @@ class DetectorApp(App):
 
         With `out`, a picture of each image with its boxes is written there too.
         """
-        detector = self.detector(trained)
         bad = BadInputs(skip_bad)
-        images, originals, kept = read_inputs(list_input_files(inputs), detector.image_size, bad)
+        encoded, originals, kept = read_inputs(list_input_files(inputs), bad)
         bad.summary()
-        rows = []
-        for path, original, found in zip(kept, originals, detector.detections(images)):
-            row, found = detection_rows(detector, path, original, found, min_score)
-            rows.append(row)
+        outputs = trained.model.predict(tf.constant(encoded), batch_size=PREDICT_BATCH, verbose=0)
+        names, rows = detection_layer(trained.model).class_names, []
+        for path, original, found in zip(kept, originals, per_image(outputs)):
+            rows.append(detection_row(path, found, min_score))
             if out is not None:
-                picture = figures.draw_detections(original, found, detector.class_names, min_score=min_score)
+                picture = figures.draw_detections(original, found, names, min_score=min_score)
                 save_png(picture, Path(out) / f"{Path(path).stem}.png")
         return rows
 
     def export(self, trained, out):
-        data = load_data(self.run_config(trained))
-        examples = data.test if len(data.test) else data.validation
-        return export_model(self.detector(trained), examples.images[:PARITY_IMAGES], out)
+        return export_model(trained.model, example_images(trained.path, PARITY_IMAGES), out)
 
     # ---- command line ----
-    def verbs(self):
-        verbs = super().verbs()
-        for verb in verbs:
-            verb.help = VERB_HELP.get(verb.name, verb.help)
-            if verb.name == "evaluate":
-                verb.add_arguments = evaluate_arguments
-        return verbs
-
     def predict_arguments(self, parser):
         add_run_argument(parser)
         parser.add_argument("inputs", nargs="+", metavar="INPUT", help=self.inputs_help)
@@ -214,21 +208,23 @@ class DetectorApp(App):
     def extra_verbs(self):
         def arguments(parser):
             add_run_argument(parser)
-            parser.add_argument("--count", type=int, default=4, help="test images to explain")
+            parser.add_argument("--count", type=int, default=4, help="held-out images (of the run's examples/) to explain")
 
         return [Verb("explain", "RoI-pooled backbone features of each detection (Fast R-CNN style) as PNG",
                      self.explain_verb, arguments)]
 
     def explain_verb(self, args):
         trained = self.load(args.run)
-        detector = self.detector(trained, self.run_config(trained, args.skip_bad))
-        images = load_data(detector.config).test.images[: args.count]
-        return explain.explain(detector, images, trained.path / "figures")
+        return explain.explain(trained.model, trained.network, example_images(trained.path, args.count),
+                               trained.path / "figures")
 
 
-def evaluate_arguments(parser):
-    add_run_argument(parser)
-    parser.add_argument("--data", help="evaluate on every image of this data set (VOC, COCO or CSV) instead")
+def example_images(path, count):
+    """PNG bytes of up to `count` held-out images the run folder keeps (written at train time)."""
+    files = sorted((path / EXAMPLES_FOLDER).glob("*.png"))[:count]
+    if not files:
+        raise UsageError(f"{path}: no {EXAMPLES_FOLDER}/ images (written when it trained); train it again")
+    return [file.read_bytes() for file in files]
 
 
 APP = DetectorApp()

@@ -22,6 +22,7 @@ from apps.detector.augment import random_augment
 from apps.detector.boxes import encode_targets
 from shared.data import BadInputs, read_image, resize_images, split_indices
 from shared.errors import DataError, UsageError
+from shared.images import encode_png
 
 log = logging.getLogger("annsuite")
 
@@ -140,21 +141,25 @@ def load_record(record, size, known):
     return resize_images(image, size), boxes * scale, list(record.names), record.image
 
 
-def read_inputs(paths, size, bad):
-    """Image files for predict: (resized (N, S, S, 3), original uint8 images, kept paths)."""
-    images, originals, kept = [], [], []
+def read_inputs(paths, bad):
+    """Image files for predict: (PNG bytes of their decoded pixels, the uint8 images, kept paths).
+
+    PIL reads and checks every file (also formats TensorFlow's decoder does
+    not); model.keras decodes the lossless PNG, so it sees those pixels.
+    """
+    encoded, originals, kept = [], [], []
     for path in paths:
         try:
             image = read_image(path, 3)
         except DataError as error:
             bad.report(error)
             continue
-        images.append(resize_images(image, size))
+        encoded.append(encode_png(image))
         originals.append(image)
         kept.append(path)
-    if not images:
+    if not encoded:
         raise UsageError("no readable input images")
-    return np.stack(images), originals, kept
+    return encoded, originals, kept
 
 
 def padded(examples, max_boxes=None):

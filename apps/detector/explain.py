@@ -1,7 +1,8 @@
 """`explain`: what the pyramid sees inside each detection, via RoI pooling.
 
-For a few test images, the finest pyramid level's feature map is cropped
-and max-pooled to 7 x 7 under every detected box with the shared
+For a few held-out images (the run's `examples/`), the finest pyramid
+level's feature map is cropped and max-pooled to 7 x 7 under every box
+that model.keras detects, with the shared
 `RoiPooling` layer (the Fast R-CNN operation); the channel mean of each
 crop is drawn beside the image. Written to `<run>/figures/roi_pooling.png`.
 """
@@ -17,8 +18,10 @@ matplotlib.use("Agg")  # files only, never a window
 import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from apps.detector import figures  # noqa: E402
+from apps.detector.layers import detection_layer, per_image  # noqa: E402
 from shared.callbacks import figure_to_image  # noqa: E402
 from shared.images import save_png  # noqa: E402
 from shared.layers.roi_pooling import RoiPooling  # noqa: E402
@@ -52,14 +55,19 @@ def explain_figure(images, found, pooled, class_names):
     return figure
 
 
-def explain(detector, images, folder):
-    """Write `<folder>/roi_pooling.png` for `images` with `detector` (a serving.Detector)."""
-    found = [{k: v[:MAX_BOXES] for k, v in f.items()} for f in detector.detections(images)]
+def explain(model, network, encoded, folder):
+    """Write `<folder>/roi_pooling.png` for encoded images: model.keras's detections, the network's features."""
+    layer, batch = detection_layer(model), tf.constant(list(encoded))
+    decoded = model.get_layer("decode_images")(batch)
+    images, shapes = np.asarray(decoded["images"]), np.asarray(decoded["image_shapes"])
+    found = [{k: v[:MAX_BOXES] for k, v in f.items()} for f in per_image(model.predict(batch, verbose=0))]
     boxes = np.zeros((len(images), MAX_BOXES, 4), "float32")
-    for index, image_found in enumerate(found):
+    for index, image_found in enumerate(found):  # file pixels -> the network's S x S input
+        height, width = shapes[index]
+        image_found["boxes"] = image_found["boxes"] * layer.image_size / np.array([width, height, width, height])
         boxes[index, : len(image_found["boxes"])] = image_found["boxes"]
-    pooled = pooled_features(detector.model, images, boxes, detector.config.min_level)
-    picture = figure_to_image(explain_figure(images, found, pooled, detector.class_names))
+    pooled = pooled_features(network, images, boxes, layer.min_level)
+    picture = figure_to_image(explain_figure(images, found, pooled, layer.class_names))
     path = save_png(picture, folder / "roi_pooling.png")
     log.info("RoI-pooled features of %d detections written to %s", sum(len(f["scores"]) for f in found), path)
     return {"path": str(path), "pooled_shape": list(pooled.shape)}

@@ -11,13 +11,19 @@ import apps.detector as detector
 from apps.detector import main
 from apps.detector.app import APP as app
 from apps.detector.config import DetectorConfig
+from apps.detector.layers import detection_layer
 from apps.detector.model import build_model
 from shared.backbones import build_backbone
 from shared.cli import run
 from shared.errors import UsageError
 from shared.images import encode_png
 from tests.detector.fixtures import truncate, write_voc
-from tests.helpers import api_predict_in_subprocess, event_tags, write_png
+from tests.helpers import (
+    api_predict_in_subprocess,
+    event_tags,
+    model_file_predict_in_subprocess,
+    write_png,
+)
 
 TINY = ["--num-scenes", "40", "--epochs", "1", "--batch-size", "8", "--width", "4", "--fpn-filters", "8",
         "--map-images", "4", "--score-threshold", "0.001", "--max-detections", "10", "--patience", "0"]
@@ -105,9 +111,37 @@ def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
     assert api == cli["predictions"] and [row["file"] for row in api] == [str(path) for path in inputs]
     assert all(len(row["detections"]) == 10 for row in api)
     assert not (run_result.path / "predictions").exists()  # the API draws no pictures
-    model = detector.load(run_result.path)
-    assert model.state["class_names"] == ["ellipse", "rectangle", "triangle"] and model.state["image_size"] == 64
+    layer = detection_layer(detector.load(run_result.path).model)
+    assert layer.class_names == ["ellipse", "rectangle", "triangle"] and layer.image_size == 64
     assert detector.export(run_result.path, tmp_path / "sm")["max_abs_difference"] <= 1e-4
+
+
+def test_model_keras_alone_takes_image_bytes_and_gives_the_predict_rows(trained, tmp_path):
+    run_dir, _ = trained
+    rng = np.random.default_rng(3)
+    scenes = [np.kron(np.round(rng.uniform(0, 255, shape)), np.ones((2, 2, 1))) for shape in ((32, 48, 3), (40, 24, 3))]
+    inputs = [write_png(tmp_path / "in" / f"{i}.png", scene) for i, scene in enumerate(scenes)]
+    cli = main(["predict", "--run", str(run_dir), *map(str, inputs), "--out", str(tmp_path / "out"), "--min-score", "0"])
+    raw = model_file_predict_in_subprocess(run_dir, [path.read_bytes() for path in inputs])
+    assert set(raw) == {"boxes", "scores", "classes", "labels", "num_detections"}
+    labels = np.reshape(raw["labels"], np.shape(raw["scores"]))
+    for index, row in enumerate(cli["predictions"]):
+        count = raw["num_detections"][index]
+        assert [d["class"] for d in row["detections"]] == list(labels[index][:count])
+        np.testing.assert_allclose([d["box"] for d in row["detections"]], raw["boxes"][index][:count], atol=0.01)
+        np.testing.assert_allclose([d["score"] for d in row["detections"]], raw["scores"][index][:count], atol=1e-4)
+        assert all(label == "" for label in labels[index][count:])
+
+
+def test_a_run_without_model_keras_asks_to_be_retrained(trained, tmp_path):
+    run_dir, _ = trained
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "labels.json"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    (old / "checkpoints" / "best.keras").write_bytes((run_dir / "checkpoints" / "best.keras").read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        detector.load(old)
 
 
 def test_python_api_raises_usage_errors_not_system_exit():
