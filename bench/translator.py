@@ -26,12 +26,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from apps.translator import main, text
+from apps.translator import main
 from apps.translator.app import APP
 from apps.translator.config import TranslatorConfig
 from apps.translator.data import load_data
 from apps.translator.evaluation import corpus_scores, normalise_references
 from apps.translator.model import build_model, compile_model
+from shared.text import END_ID, PAD_ID, START_ID, WordTokenizer
 
 DECODE_SENTENCES = 500
 BEAM = 4
@@ -41,11 +42,11 @@ REAL = ["--test-fraction", "0.1", "--validation-fraction", "0.05", "--epochs", "
 
 def plain_greedy(model, source, length):
     """Tutorial decoding: one `predict` per token on the whole prefix."""
-    prefix = np.full((len(source), 1), text.SOS_ID, dtype="int32")
+    prefix = np.full((len(source), 1), START_ID, dtype="int32")
     for _ in range(length):
         logits = model.predict((source, prefix), verbose=0, batch_size=len(source))
         prefix = np.concatenate([prefix, logits[:, -1].argmax(-1)[:, None].astype("int32")], axis=1)
-        if np.all((prefix == text.EOS_ID).any(axis=1)):
+        if np.all((prefix == END_ID).any(axis=1)):
             break
     return prefix[:, 1:]
 
@@ -54,7 +55,7 @@ def plain_beam(model, source, length, beam=BEAM, alpha=0.6):
     """Tutorial beam search: numpy bookkeeping, one `predict` per step."""
     count = len(source)
     tiled = np.repeat(source, beam, axis=0)
-    prefix = np.full((count * beam, 1), text.SOS_ID, dtype="int32")
+    prefix = np.full((count * beam, 1), START_ID, dtype="int32")
     scores = np.tile([0.0] + [-1e9] * (beam - 1), count)
     done = np.zeros(count * beam, bool)
     for _ in range(length):
@@ -62,16 +63,16 @@ def plain_beam(model, source, length, beam=BEAM, alpha=0.6):
         log_probs = logits - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True)) \
             - logits.max(-1, keepdims=True)
         log_probs[done] = -1e9
-        log_probs[done, text.PAD_ID] = 0.0
+        log_probs[done, PAD_ID] = 0.0
         total = (scores[:, None] + log_probs).reshape(count, -1)
         best = np.argsort(-total, axis=1)[:, :beam]
         parents = (best // log_probs.shape[1] + np.arange(count)[:, None] * beam).ravel()
         chosen = (best % log_probs.shape[1]).ravel()
-        scores, done = total[np.arange(count)[:, None], best].ravel(), done[parents] | (chosen == text.EOS_ID)
+        scores, done = total[np.arange(count)[:, None], best].ravel(), done[parents] | (chosen == END_ID)
         prefix = np.concatenate([prefix[parents], chosen[:, None].astype("int32")], axis=1)
         if done.all():
             break
-    lengths = np.argmax(np.concatenate([prefix[:, 1:] == text.EOS_ID, np.ones((len(prefix), 1), bool)], 1), 1) + 1
+    lengths = np.argmax(np.concatenate([prefix[:, 1:] == END_ID, np.ones((len(prefix), 1), bool)], 1), 1) + 1
     normalised = (scores / ((5.0 + lengths) / 6.0) ** alpha).reshape(count, beam)
     return prefix.reshape(count, beam, -1)[np.arange(count), normalised.argmax(1), 1:]
 
@@ -97,7 +98,7 @@ def plain_keras(config, data):
               "examples_per_second": round(len(source) * config.epochs / seconds, 1)}
     for name, decoder in (("greedy", plain_greedy), (f"beam{BEAM}", plain_beam)):
         ids, seconds = timed(decoder, model, test_source, data.lengths["target"])
-        hypotheses = text.detokenize(data.target_vocab.decode(ids))
+        hypotheses = WordTokenizer().detokenize(data.target_vocab.decode(ids))
         result[name] = {**corpus_scores(hypotheses, references),
                         "sentences_per_second": round(len(test_source) / seconds, 1)}
     return result

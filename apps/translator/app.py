@@ -1,9 +1,10 @@
 """The translator's App declaration: its hooks on the shared lifecycle.
 
-A trained run is its best model plus `vocab.json` (the two vocabularies,
-the sequence cap and the tokenizers' entries) and, for subword tokenizers,
-`tokenizer/`; `restore` reads them and every verb translates through one
-`apps.translator.inference.Translator` (the graph the SavedModel serves).
+A trained run keeps `model.keras` (`inference_model`): raw source strings
+in, translated strings out, with the tokenizers, vocabularies and greedy
+decoding inside it. Every verb translates through one
+`apps.translator.inference.Translator` on it (beam search on its parts);
+`trained.network` (best.keras) gives the teacher-forced test scores.
 """
 
 from __future__ import annotations
@@ -13,36 +14,35 @@ import logging
 import sys
 from pathlib import Path
 
-from apps.translator import formats, text
+from apps.translator import formats
 from apps.translator.config import TranslatorConfig
 from apps.translator.data import load_data, make_pipeline
 from apps.translator.evaluation import BLEU_NOTE, normalise_references, pair_scores, test_scores
-from apps.translator.inference import Translator
-from apps.translator.model import build_model, compile_model  # also registers the model classes
+from apps.translator.inference import Translator, build_inference_model
+from apps.translator.model import build_model, compile_model
 from apps.translator.monitor import TranslationMonitor, attention_image, write_scores
 from apps.translator.serving import export_translator
-from apps.translator.tokenizers import load_tokenizer
 from shared.app import App
 from shared.cli import Verb, add_run_argument
 from shared.data import BadInputs
-from shared.errors import DataError, UsageError
+from shared.errors import UsageError
 from shared.images import save_png
 from shared.records import read_json, write_json
+from shared.text import SPECIALS
 
 log = logging.getLogger("annsuite")
 
 EXPORT_SENTENCES = 16
+EXAMPLES = Path("examples") / "sources.json"
 VERB_ORDER = ("train", "evaluate", "translate", "predict", "export")
-SIDES = ("source", "target")
 
 
-def write_vocabularies(path, data):
-    """vocab.json (token lists, sequence cap) and the subword models under tokenizer/."""
-    write_json(path / "vocab.json", {
-        "source": data.source_vocab.to_json(), "target": data.target_vocab.to_json(),
-        "max_length": data.max_length, "source_kind": data.source,
-        "tokenizer": {side: tokenizer.save(path / "tokenizer", side)
-                      for side, tokenizer in zip(SIDES, data.tokenizers)}})
+def write_run_files(path, data):
+    """vocab.json, for people only (never read back: model.keras carries the vocabularies),
+    and examples/sources.json, held-out test sentences for the export's parity check."""
+    write_json(path / "vocab.json", {"source": data.source_vocab.tokens, "target": data.target_vocab.tokens,
+                                     "max_length": data.max_length, "tokenizer": data.tokenizers[0].kind})
+    write_json(path / EXAMPLES, [pair[0] for pair in data.pairs["test"][:EXPORT_SENTENCES]])
 
 
 def check_beam(beam):
@@ -96,8 +96,12 @@ class TranslatorApp(App):
         return load_data(config)
 
     def on_run_start(self, run, data):
-        data.tokenizers = tuple(tokenizer.fresh() for tokenizer in data.tokenizers)  # seeding freed their resources
-        write_vocabularies(run.path, data)
+        write_run_files(run.path, data)
+
+    def inference_model(self, network, data, config):
+        """Raw source strings -> {"translation": strings}: tokenizers, vocabularies, greedy loop."""
+        return build_inference_model(network, data.tokenizers, (data.source_vocab, data.target_vocab),
+                                     data.max_length)
 
     def build_task(self, config, data):
         return build_model(config, len(data.source_vocab), len(data.target_vocab), data.max_length)
@@ -107,8 +111,7 @@ class TranslatorApp(App):
                 make_pipeline(data, "validation", config.batch_size))
 
     def callbacks(self, run, data, task):
-        translator = Translator(task, data.source_vocab, data.target_vocab, data.max_length,
-                                tokenizers=data.tokenizers)
+        translator = Translator(self.inference_model(task, data, run.config))
         subset = data.pairs["validation"][:run.config.bleu_samples]
         return [TranslationMonitor(run.path, translator, [pair[0] for pair in subset],
                                    normalise_references([pair[1] for pair in subset]))]
@@ -125,9 +128,8 @@ class TranslatorApp(App):
 
     def test_metrics(self, model, data, config):
         """Translate the test split with the run's beam; by-length BLEU and samples kept for summary."""
-        translator = Translator(model, data.source_vocab, data.target_vocab, data.max_length,
-                                config.beam, config.length_penalty, data.tokenizers)
-        test, by_length, samples = test_scores(translator, data, beam=config.beam)
+        translator = Translator(self.inference_model(model, data, config), config.beam, config.length_penalty)
+        test, by_length, samples = test_scores(translator, model, data, beam=config.beam)
         data.report.update(test=test, bleu_by_source_length=by_length, samples=samples)
         return test
 
@@ -140,26 +142,13 @@ class TranslatorApp(App):
                 "dropped_long": data.dropped_long, "tokenizer": run.config.tokenizer,
                 "vocabulary_sizes": [len(data.source_vocab), len(data.target_vocab)], "bleu": BLEU_NOTE}
 
-    # ---- a trained run ----
-    def restore(self, path, config):
-        vocab_path = path / "vocab.json"
-        if not vocab_path.is_file():
-            raise UsageError(f"{vocab_path}: missing (not a translator run folder?)")
-        vocab = read_json(vocab_path)
-        entries = vocab.get("tokenizer", {})
-        return {"source_vocab": text.Vocabulary.from_json(vocab["source"]),
-                "target_vocab": text.Vocabulary.from_json(vocab["target"]),
-                "max_length": vocab["max_length"],
-                "tokenizers": tuple(load_tokenizer(entries.get(side), path / "tokenizer") for side in SIDES)}
-
+    # ---- a trained run: model.keras carries the tokenizers, vocabularies and sequence cap ----
     def translator(self, trained):
         """The run's Translator (its beam by default), built on first use and kept in `state`."""
-        state = trained.state
-        if "translator" not in state:
-            state["translator"] = Translator(trained.model, state["source_vocab"], state["target_vocab"],
-                                             state["max_length"], trained.config.beam,
-                                             trained.config.length_penalty, state["tokenizers"])
-        return state["translator"]
+        if "translator" not in trained.state:
+            trained.state["translator"] = Translator(trained.model, trained.config.beam,
+                                                     trained.config.length_penalty)
+        return trained.state["translator"]
 
     def evaluate(self, trained, data=None, skip_bad=False, beam=None):
         """Scores on the run's held-out test split, or on every pair of the file `data`."""
@@ -170,7 +159,8 @@ class TranslatorApp(App):
         if data:
             test, by_length = pair_scores(translator, read_evaluation_pairs(config, data), beam)
         else:
-            test, by_length, _ = test_scores(translator, load_data(config, translator.tokenizers), beam=beam)
+            held_out = load_data(config, translator.tokenizers, translator.vocabularies)
+            test, by_length, _ = test_scores(translator, trained.network, held_out, beam=beam)
         result = {"test": test, "bleu_by_source_length": by_length, "beam": beam,
                   "data": data or "held-out test split"}
         write_json(trained.path / "evaluation.json", result)
@@ -185,18 +175,17 @@ class TranslatorApp(App):
         return [{"source": str(s), "translation": t} for s, t in zip(inputs, translations)]
 
     def export(self, trained, out):
-        """SavedModel: `serving_default(source: string[N]) -> translation: string[N]`."""
-        translator = self.translator(trained)
-        return export_translator(translator, self.export_sentences(trained), out)
+        """SavedModel of model.keras: `serving_default(source: string[N]) -> translation: string[N]`."""
+        return export_translator(trained.model, self.export_sentences(trained), out)
 
     def export_sentences(self, trained):
-        """Real source sentences for the parity check: test pairs of the run's data."""
-        translator = self.translator(trained)
-        try:
-            data = load_data(trained.config, translator.tokenizers)
-            return [pair[0] for pair in data.pairs["test"][:EXPORT_SENTENCES]]
-        except (DataError, UsageError):  # the training file moved: still check on real words
-            return translator.source_tokenizer.detokenize([translator.source_vocab.tokens[4:12]])
+        """Real source sentences for the parity check: the test sentences the run kept."""
+        examples = trained.path / EXAMPLES
+        if examples.is_file():
+            return read_json(examples)
+        translator = self.translator(trained)  # the examples were deleted: still check on real words
+        source_tokenizer, _ = translator.tokenizers
+        return source_tokenizer.detokenize([translator.source_text.vocabulary[len(SPECIALS):][:8]])
 
     # ---- command line ----
     def predict_arguments(self, parser):

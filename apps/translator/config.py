@@ -9,7 +9,7 @@ from shared.config import TrainConfig, check_choice, check_positive, option
 MODELS = ("attention", "seq2seq", "transformer")
 ATTENTIONS = ("luong", "bahdanau")
 CELLS = ("gru", "lstm")
-TOKENIZERS = ("word", "wordpiece", "sentencepiece")  # apps.translator.tokenizers
+TOKENIZERS = ("word", "wordpiece", "sentencepiece")  # shared.text.KINDS (config stays light: no TensorFlow)
 
 
 @dataclass
@@ -32,7 +32,7 @@ class TranslatorConfig(TrainConfig):
     feedforward_dim: int = option(256, "transformer: feed-forward size")
     dropout: float = option(0.1, "dropout rate")
     max_length: int = option(30, "sentence-length cap in words: longer pairs are dropped (and counted)")
-    min_count: int = option(1, "words seen fewer times in the training split become <unk>")
+    min_count: int = option(1, "words seen fewer times in the training split become [UNK]")
     max_vocab: int | None = option(None, "largest vocabulary per side (most frequent words kept)")
     tokenizer: str = option("word", "word: words and punctuation marks; wordpiece (keras-hub WordPiece on the words) "
                             "or sentencepiece (unigram): subwords learnt on the training split", TOKENIZERS)

@@ -9,7 +9,9 @@ models train on. Every line of a real file has been checked first.
 tokenizer, so all tokenizers see the same splits. A subword tokenizer
 (`--tokenizer wordpiece|sentencepiece`) is trained on the training split
 only; its sequences are capped at the longest training sequence in
-subword tokens (`PairData.max_length`).
+subword tokens (`PairData.max_length`). The tokenizers and vocabularies are
+shared.text's; the id arrays come from its `TextToIds` layers, the ones
+model.keras carries, mapped over the string batches in `tf.data`.
 
 The default: `num_examples` distinct numbers from 0 to 999,999 written in
 English and in French by `num2words` ("three hundred and forty-two" ->
@@ -27,10 +29,10 @@ import numpy as np
 import tensorflow as tf
 from num2words import num2words
 
-from apps.translator import formats, text
-from apps.translator.tokenizers import WordTokenizer, train_tokenizer
+from apps.translator import formats
 from shared.data import BadInputs
 from shared.errors import DataError
+from shared.text import TextToIds, Vocabulary, WordTokenizer, train_tokenizer
 
 log = logging.getLogger("annsuite")
 
@@ -41,8 +43,8 @@ class PairData:
 
     pairs: dict                      # split -> list of (source, target) strings
     tokens: dict                     # split -> (source token lists, target token lists)
-    source_vocab: text.Vocabulary
-    target_vocab: text.Vocabulary
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
     source: str
     skipped: int = 0
     dropped_long: int = 0
@@ -51,13 +53,25 @@ class PairData:
     tokenizers: tuple = (WordTokenizer(), WordTokenizer())  # source, target
     report: dict = field(default_factory=dict)  # the test pass's extras of metrics.json (the app sets it)
 
+    def sentences(self, split):
+        """(source strings, target strings) of one split, as numpy object arrays."""
+        chosen = self.pairs[split]
+        return tuple(np.array([pair[side] for pair in chosen], dtype=object) for side in (0, 1))
+
+    def text_layers(self):
+        """TextToIds of the source, the target input ([START] first) and output ([END] last),
+        at the padded training lengths (new layers: seeding frees a SentencePiece model's)."""
+        source, target = self.tokenizers
+        target_ids = dict(sequence_length=self.lengths["target"])
+        return (TextToIds.from_tokenizer(source, self.source_vocab, sequence_length=self.lengths["source"]),
+                TextToIds.from_tokenizer(target, self.target_vocab, add_start=True, **target_ids),
+                TextToIds.from_tokenizer(target, self.target_vocab, add_end=True, **target_ids))
+
     def arrays(self, split):
-        """(source ids, target_in ids, target_out ids) of one split."""
-        sources, targets = self.tokens[split]
-        source_ids = self.source_vocab.encode(sources, self.lengths["source"])
-        target_in = self.target_vocab.encode(targets, self.lengths["target"], add_sos=True)
-        target_out = self.target_vocab.encode(targets, self.lengths["target"], add_eos=True)
-        return source_ids, target_in, target_out
+        """(source ids, target_in ids, target_out ids) of one split, numpy int32."""
+        to_source, to_target_in, to_target_out = self.text_layers()
+        sources, targets = self.sentences(split)
+        return (to_source(sources).numpy(), to_target_in(targets).numpy(), to_target_out(targets).numpy())
 
 
 def number_pairs(count, seed):
@@ -103,7 +117,7 @@ def split_pairs(count, config):
 
 
 def build_vocabularies(config, sources, targets):
-    return tuple(text.Vocabulary.build(side, config.min_count, config.max_vocab)
+    return tuple(Vocabulary.build(side, config.min_count, config.max_vocab)
                  for side in (sources, targets))
 
 
@@ -112,8 +126,9 @@ def word_pairs(config):
     raw, kind, skipped = read_raw(config)
     if config.reverse:
         raw = [(target, source, where) for source, target, where in raw]
-    source_tokens = text.tokenize_texts([pair[0] for pair in raw])
-    target_tokens = text.tokenize_texts([pair[1] for pair in raw])
+    words = WordTokenizer()
+    source_tokens = words.tokenize([pair[0] for pair in raw])
+    target_tokens = words.tokenize([pair[1] for pair in raw])
     keep = [i for i in range(len(raw))
             if len(source_tokens[i]) <= config.max_length and len(target_tokens[i]) <= config.max_length]
     dropped = len(raw) - len(keep)
@@ -129,17 +144,18 @@ def subword_tokens(config, pairs, tokenizers=None):
         sources, targets = zip(*pairs["train"])
         tokenizers = tuple(train_tokenizer(config.tokenizer, side, config.vocab_size)
                            for side in (sources, targets))
-    tokens = {split: tuple(tokenizer.tokenize_texts([pair[side] for pair in chosen])
+    tokens = {split: tuple(tokenizer.tokenize([pair[side] for pair in chosen])
                            for side, tokenizer in enumerate(tokenizers))
               for split, chosen in pairs.items()}
     return tokenizers, tokens
 
 
-def load_data(config, tokenizers=None):
+def load_data(config, tokenizers=None, vocabularies=None):
     """Read, check, cap, split, tokenise and index the pairs of the config.
 
-    `tokenizers`: a trained run's (source, target) subword tokenizers to
-    reuse instead of training new ones.
+    `tokenizers`, `vocabularies`: a trained run's (source, target) subword
+    tokenizers and vocabularies (those its model.keras carries) to use
+    instead of learning new ones.
     """
     kept, indices, kind, skipped, dropped = word_pairs(config)
     pairs = {split: [kept[i][:2] for i in chosen] for split, chosen in indices.items()}
@@ -148,13 +164,13 @@ def load_data(config, tokenizers=None):
         tokens = {split: ([kept[i][2] for i in chosen], [kept[i][3] for i in chosen])
                   for split, chosen in indices.items()}
         cap = config.max_length
-        longest = {"source": max(len(t) for split in tokens.values() for t in split[0]),
+        longest = {"source": max(1, *(len(t) for split in tokens.values() for t in split[0])),
                    "target": max(len(t) for split in tokens.values() for t in split[1]) + 1}
     else:
         tokenizers, tokens = subword_tokens(config, pairs, tokenizers)
-        cap = max(len(t) for side in tokens["train"] for t in side)
+        cap = max(1, *(len(t) for side in tokens["train"] for t in side))
         longest = {"source": cap, "target": cap + 1}
-    source_vocab, target_vocab = build_vocabularies(config, *tokens["train"])
+    source_vocab, target_vocab = vocabularies or build_vocabularies(config, *tokens["train"])
     data = PairData(pairs, tokens, source_vocab, target_vocab, kind, skipped, dropped, longest, cap, tokenizers)
     log.info("%s pairs: %d train, %d validation, %d test; %s vocabularies %d / %d tokens", kind,
              len(pairs["train"]), len(pairs["validation"]), len(pairs["test"]), config.tokenizer,
@@ -163,9 +179,14 @@ def load_data(config, tokenizers=None):
 
 
 def make_pipeline(data, split, batch_size, shuffle=False, seed=0):
-    """tf.data of ((source, target_in), target_out) batches."""
-    source, target_in, target_out = data.arrays(split)
-    dataset = tf.data.Dataset.from_tensor_slices(((source, target_in), target_out))
+    """tf.data of ((source, target_in), target_out) id batches: the strings, batched,
+    then through the TextToIds layers."""
+    to_source, to_target_in, to_target_out = data.text_layers()
+    sources, targets = data.sentences(split)
+    dataset = tf.data.Dataset.from_tensor_slices((sources, targets))
     if shuffle:
-        dataset = dataset.shuffle(len(source), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        dataset = dataset.shuffle(len(sources), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size).map(
+        lambda source, target: ((to_source(source), to_target_in(target)), to_target_out(target)),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,7 +1,7 @@
 """Greedy and beam-search decoding inside the TensorFlow graph.
 
 Both run one `tf.while_loop` over target positions (no Python loop of
-`predict` calls), stop as soon as every sentence has produced `<eos>`, and
+`predict` calls), stop as soon as every sentence has produced `[END]`, and
 work in eager code, in `tf.function` and in the exported SavedModel. They
 drive the model interface of `apps.translator.model` (`encode`,
 `initial_state`, `step`).
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from apps.translator.text import EOS_ID, PAD_ID, SOS_ID
+from shared.text import END_ID, PAD_ID, START_ID
 
 NEG_INF = -1e9
 
 
 def _start(batch, length):
-    first = tf.fill([batch, 1], tf.constant(SOS_ID, tf.int32))
+    first = tf.fill([batch, 1], tf.constant(START_ID, tf.int32))
     return tf.concat([first, tf.zeros([batch, length], tf.int32)], axis=1)
 
 
@@ -42,7 +42,7 @@ def _while(running, body, start):
 
 
 def greedy_decode(model, source, max_length):
-    """Arg-max decoding. Returns int32 (B, max_length) ids after <sos>, padded with 0."""
+    """Arg-max decoding. Returns int32 (B, max_length) ids after [START], padded with 0."""
     source = tf.cast(source, tf.int32)
     batch = tf.shape(source)[0]
     memory = model.encode(source)
@@ -52,7 +52,7 @@ def greedy_decode(model, source, max_length):
         logits, state = model.step(tokens, index, state, memory)
         chosen = tf.argmax(logits, axis=-1, output_type=tf.int32)
         chosen = tf.where(finished, PAD_ID, chosen)
-        return index + 1, _put(tokens, index + 1, chosen), state, finished | tf.equal(chosen, EOS_ID)
+        return index + 1, _put(tokens, index + 1, chosen), state, finished | tf.equal(chosen, END_ID)
 
     def running(index, tokens, state, finished):
         return (index < max_length) & ~tf.reduce_all(finished)
@@ -84,7 +84,7 @@ def beam_decode(model, source, max_length, beam=4, alpha=0.6):
         logits, state = model.step(tokens, index, state, memory)
         log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32), axis=-1)
         vocab = tf.shape(log_probs)[-1]
-        # A finished hypothesis only continues with <pad>, at no cost.
+        # A finished hypothesis only continues with [PAD], at no cost.
         frozen = tf.one_hot(PAD_ID, vocab, on_value=0.0, off_value=NEG_INF)[None, :]
         log_probs = tf.where(tf.reshape(finished, [-1, 1]), frozen, log_probs)
         total = tf.reshape(scores, [-1, 1]) + log_probs
@@ -94,7 +94,7 @@ def beam_decode(model, source, max_length, beam=4, alpha=0.6):
         state = tf.nest.map_structure(lambda s: _gather_beams(s, parents, batch, beam), state)
         was_finished = tf.gather(finished, parents, batch_dims=1)
         lengths = tf.gather(lengths, parents, batch_dims=1) + tf.cast(~was_finished, tf.int32)
-        finished = was_finished | tf.equal(chosen, EOS_ID)
+        finished = was_finished | tf.equal(chosen, END_ID)
         tokens = _put(tokens, index + 1, tf.reshape(chosen, [-1]))
         return index + 1, tokens, state, scores, finished, lengths
 
@@ -118,7 +118,19 @@ def decode(model, source, max_length, beam=1, alpha=0.6):
 
 
 def clean_ids(ids):
-    """Zero everything from the first <eos> on (the <eos> too)."""
+    """Zero everything from the first [END] on (the [END] too)."""
     ids = tf.convert_to_tensor(ids)
-    after = tf.cumsum(tf.cast(tf.equal(ids, EOS_ID), tf.int32), axis=1) > 0
+    after = tf.cumsum(tf.cast(tf.equal(ids, END_ID), tf.int32), axis=1) > 0
     return tf.where(after, tf.zeros_like(ids), ids)
+
+
+def trim_padding(ids):
+    """Source ids (N, S), right-padded with 0, cut to the longest row (at least one column).
+
+    The model.keras source layer pads to a fixed length; the decoders see
+    the batch padded to its longest sentence, as the network was always fed.
+    """
+    ids = tf.cast(ids, tf.int32)
+    lengths = tf.reduce_sum(tf.cast(tf.not_equal(ids, PAD_ID), tf.int32), axis=1)
+    longest = tf.reduce_max(lengths)  # the int32 minimum for an empty batch: one column then
+    return ids[:, :tf.maximum(longest, 1)]

@@ -3,7 +3,7 @@
 `corpus_scores`: sacrebleu's corpus BLEU (13a tokenisation, on detokenised
 text) and the exact-match rate, both against references normalised as the
 model sees them (lower-cased, whitespace collapsed). `test_scores` runs a
-`Translator` (the served graph) over a whole split.
+`Translator` (model.keras, or beam search on its parts) over a whole split.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 from sacrebleu.metrics import BLEU
 
-from apps.translator import text
 from apps.translator.data import make_pipeline
+from shared.text import WordTokenizer
 
 SAMPLES = 10
 BLEU_NOTE = "sacrebleu corpus BLEU, 13a, detokenised lower-cased text"
+WORDS = WordTokenizer()
 
 
 def corpus_scores(hypotheses, references, effective_order=False):
@@ -34,12 +35,12 @@ def corpus_scores(hypotheses, references, effective_order=False):
 
 def normalise_references(references):
     """References as the model can produce them: lower-cased, re-joined."""
-    return text.detokenize(text.tokenize_texts(list(references)))
+    return WORDS.detokenize(WORDS.tokenize(list(references)))
 
 
 def scores_by_length(sources, hypotheses, references, edges=(4, 8, 12)):
     """BLEU (effective order) and exact match per source length band (in tokens)."""
-    lengths = [len(tokens) for tokens in text.tokenize_texts(list(sources))]
+    lengths = [len(tokens) for tokens in WORDS.tokenize(list(sources))]
     bands, low = {}, 1
     for high in (*edges, None):
         name = f"{low}-{high}" if high else f"{low}+"
@@ -61,14 +62,17 @@ def pair_scores(translator, pairs, beam):
     return scores, scores_by_length(sources, hypotheses, references)
 
 
-def test_scores(translator, data, split="test", beam=1):
-    """BLEU, exact match and token accuracy on a split; BLEU by source length; samples."""
+def test_scores(translator, network, data, split="test", beam=1):
+    """BLEU, exact match and token accuracy on a split; BLEU by source length; samples.
+
+    `network`: the compiled network (best.keras) for the teacher-forced loss and accuracy.
+    """
     pairs = data.pairs[split]
     sources = [pair[0] for pair in pairs]
     references = normalise_references([pair[1] for pair in pairs])
     hypotheses = translator.translate(sources, beam=beam)
     scores = corpus_scores(hypotheses, references)
-    evaluation = translator.model.evaluate(make_pipeline(data, split, 256), verbose=0, return_dict=True)
+    evaluation = network.evaluate(make_pipeline(data, split, 256), verbose=0, return_dict=True)
     scores.update(token_accuracy=float(evaluation["masked_accuracy"]), loss=float(evaluation["loss"]),
                   examples=len(pairs))
     samples = [{"source": s, "translation": h, "reference": r}

@@ -1,105 +1,128 @@
-"""Strings in, strings out: the translation graph shared by every verb and the export.
+"""Strings in, strings out: model.keras and the `Translator` every verb uses.
 
-`Translator.serving_function(beam)` is one TensorFlow function from raw
-source strings to translated strings: tokenisation (`apps.translator.tokenizers`:
-words, WordPiece or SentencePiece),
-the vocabulary lookup (Keras `StringLookup`), the decoding loop
-(`apps.translator.decoding`), the reverse lookup and detokenisation. The
-`translate` verb, evaluation, the per-epoch BLEU and the exported SavedModel
-all run this same graph, so what is measured is what is served.
+`build_inference_model` wraps a trained network into the model a run keeps
+as `RUN/model.keras`: raw source strings -> `{"translation": strings}`, with
+the source tokenizer and vocabulary (`shared.text.TextToIds`), the greedy
+decoding loop (`apps.translator.layers.GreedyDecoder`) and the target
+vocabulary and tokenizer (`shared.text.IdsToText`) inside it. The exported
+SavedModel serves that model itself.
 
-The scores of its translations are in `apps.translator.evaluation`.
+`Translator` translates with such a model: greedy through the model, beam
+search (a Python-side option) through the model's own parts, so both use
+the same tokenizers, vocabularies and network. The per-epoch BLEU runs one
+around the network being trained. The scores of its translations are in
+`apps.translator.evaluation`.
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from apps.translator import text
-from apps.translator.decoding import clean_ids, decode
-from apps.translator.tokenizers import WordTokenizer
+from apps.translator.decoding import beam_decode, clean_ids, trim_padding
+from apps.translator.layers import GreedyDecoder
+from shared.text import END, PAD, SPECIALS, IdsToText, TextToIds, Vocabulary
 
 BATCH = 512
 
 
-class Translator:
-    """A model with its vocabularies and decoding settings.
+def build_inference_model(network, tokenizers, vocabularies, max_length):
+    """Raw source strings (N,) -> {"translation": strings (N,)}.
 
     Args:
-        model: an `apps.translator.model` model.
-        source_vocab, target_vocab: `text.Vocabulary` of each side.
+        network: the trained `apps.translator.model` network.
+        tokenizers, vocabularies: (source, target) shared.text tokenizers and
+            `Vocabulary`s of the run.
         max_length: the source cap in tokens; translations stop after
             `max_length + 1` tokens.
-        beam: default beam size (1: greedy); alpha: length penalty.
-        tokenizers: (source, target) `apps.translator.tokenizers` tokenizers
-            (default: words on both sides).
+    """
+    source = keras.Input((), dtype="string", name="source")
+    ids = TextToIds.from_tokenizer(tokenizers[0], vocabularies[0], sequence_length=max_length,
+                                   name="source_text")(source)
+    decoded = GreedyDecoder(network, max_length + 1, name="decoder")(ids)
+    translation = IdsToText.from_tokenizer(tokenizers[1], vocabularies[1], name="target_text")(decoded)
+    return keras.Model(source, {"translation": translation}, name="translator")
+
+
+def vocabulary_of(layer):
+    """The `Vocabulary` a TextToIds / IdsToText layer carries."""
+    return Vocabulary(layer.vocabulary[len(SPECIALS):])
+
+
+class Translator:
+    """A model.keras (`build_inference_model`) with its decoding settings.
+
+    Args:
+        model: the inference model.
+        beam: default beam size (1: greedy, the model itself); alpha: length penalty.
     """
 
-    def __init__(self, model, source_vocab, target_vocab, max_length, beam=1, alpha=0.6, tokenizers=None):
+    def __init__(self, model, beam=1, alpha=0.6):
         self.model = model
-        self.source_vocab, self.target_vocab = source_vocab, target_vocab
-        self.source_tokenizer, self.target_tokenizer = tokenizers or (WordTokenizer(), WordTokenizer())
-        self.max_length, self.beam, self.alpha = max_length, beam, alpha
-        self.to_id, _ = source_vocab.lookup_layers()
-        _, self.to_token = target_vocab.lookup_layers()
+        self.source_text = model.get_layer("source_text")
+        self.decoder = model.get_layer("decoder")
+        self.target_text = model.get_layer("target_text")
+        self.beam, self.alpha = beam, alpha
         self._functions = {}
 
     @property
-    def tokenizers(self):
-        return self.source_tokenizer, self.target_tokenizer
+    def network(self):
+        return self.decoder.network
 
-    def resources(self):
-        """What the exported SavedModel must track: model, lookups, tokenizers."""
-        return [self.model, self.to_id, self.to_token,
-                *self.source_tokenizer.resources(), *self.target_tokenizer.resources()]
+    @property
+    def max_length(self):
+        return self.source_text.sequence_length
+
+    @property
+    def tokenizers(self):
+        return self.source_text.tokenizer, self.target_text.tokenizer
+
+    @property
+    def vocabularies(self):
+        return vocabulary_of(self.source_text), vocabulary_of(self.target_text)
 
     @property
     def has_attention(self):
-        return self.model.has_attention
+        return self.network.has_attention
 
-    def source_ids(self, strings):
-        """Raw strings -> int32 (N, S) ids, capped at max_length, S >= 1."""
-        ids = tf.cast(self.to_id(self.source_tokenizer.split(strings)), tf.int32)
-        ids = ids.to_tensor(default_value=0)[:, :self.max_length]
-        return tf.pad(ids, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(ids)[1])]])
+    def graph(self, beam):
+        """String tensor (N,) -> translated strings (N,): the model, or beam search on its parts."""
+        if beam <= 1:
+            return lambda source: self.model(source, training=False)["translation"]
 
-    def serving_function(self, beam=None):
-        """A function: string tensor (N,) -> {"translation": strings (N,)}."""
-        beam = self.beam if beam is None else beam
+        def beam_search(source):
+            ids = trim_padding(self.source_text(source))
+            return self.target_text(clean_ids(beam_decode(self.network, ids, self.decoder.steps, beam, self.alpha)))
 
-        def serve(source):
-            ids = clean_ids(decode(self.model, self.source_ids(source), self.max_length + 1, beam, self.alpha))
-            tokens = tf.where(ids > 0, self.to_token(ids), "")
-            return {"translation": self.target_tokenizer.join(tokens)}
-
-        return serve
+        return beam_search
 
     def compiled(self, beam):
         if beam not in self._functions:
-            self._functions[beam] = tf.function(self.serving_function(beam), reduce_retracing=True,
+            self._functions[beam] = tf.function(self.graph(beam), reduce_retracing=True,
                                                 input_signature=[tf.TensorSpec([None], tf.string)])
         return self._functions[beam]
 
     def translate(self, sentences, beam=None):
-        """Python strings -> translated Python strings."""
+        """Python strings -> translated Python strings (batches of BATCH)."""
         function = self.compiled(self.beam if beam is None else beam)
         sentences = list(sentences)
         out = []
         for start in range(0, len(sentences), BATCH):
             batch = np.asarray(sentences[start:start + BATCH], dtype=object)
-            out.extend(t.decode("utf-8") for t in function(batch)["translation"].numpy())
+            out.extend(t.decode("utf-8") for t in function(batch).numpy())
         return out
 
     def attention(self, sentence, beam=None):
         """(weights (T, S), source tokens, target tokens) of one translation."""
         translation = self.translate([sentence], beam)[0]
-        source_tokens = self.source_tokenizer.tokenize_texts([sentence])[0][:self.max_length] or [text.PAD]
-        target_tokens = self.target_tokenizer.tokenize_texts([translation])[0][:self.max_length] + [text.EOS]
-        source = self.source_vocab.encode([source_tokens], len(source_tokens))
-        target_in = self.target_vocab.encode([target_tokens[:-1]], len(target_tokens), add_sos=True)
-        weights = self.model.attention_weights(source, target_in)
+        source_tokenizer, target_tokenizer = self.tokenizers
+        source_vocab, target_vocab = self.vocabularies
+        source_tokens = source_tokenizer.tokenize([sentence])[0][:self.max_length] or [PAD]
+        target_tokens = target_tokenizer.tokenize([translation])[0][:self.max_length] + [END]
+        source = source_vocab.encode([source_tokens], len(source_tokens))
+        target_in = target_vocab.encode([target_tokens[:-1]], len(target_tokens), add_start=True)
+        weights = self.network.attention_weights(source, target_in)
         if weights is None:
             return None, source_tokens, target_tokens
         return np.asarray(weights)[0], source_tokens, target_tokens
-

@@ -17,11 +17,12 @@ Token id 0 is padding everywhere (masked in the encoder and in the loss).
 from __future__ import annotations
 
 import keras
+import keras_hub
 from keras import ops
 
 from shared.layers.attention import BahdanauAttention, LuongAttention
 
-PACKAGE = "annsuite.translator"
+PACKAGE = "annsuite"
 
 
 def rnn_layer(cell, units, **kwargs):
@@ -133,14 +134,12 @@ class TransformerTranslator(keras.Model):
 
     Args:
         source_vocab_size, target_vocab_size: vocabulary sizes (with specials).
-        max_length: longest sequence (source, and target with <sos>/<eos>).
+        max_length: longest sequence (source, and target with [START]/[END]).
         units: model width; num_heads, feedforward_dim, num_layers, dropout.
     """
 
     def __init__(self, source_vocab_size, target_vocab_size, max_length, units=128, num_heads=4,
                  feedforward_dim=256, num_layers=2, dropout=0.1, **kwargs):
-        import keras_hub  # deferred: slow to import, and only the Transformer needs it
-
         super().__init__(**kwargs)
         self.source_vocab_size, self.target_vocab_size = source_vocab_size, target_vocab_size
         self.max_length, self.units, self.num_heads = max_length, units, num_heads

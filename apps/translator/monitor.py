@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from apps.translator.evaluation import corpus_scores  # noqa: E402
-from apps.translator.text import JOINER  # noqa: E402
 from shared.callbacks import SummaryWriterCallback, ValidationMetrics, figure_to_image  # noqa: E402
+from shared.text.normalization import JOINER  # noqa: E402
 
 TEXT_SENTENCES = 6
 
@@ -68,8 +68,8 @@ class TranslationMonitor(ValidationMetrics):
 
     Args:
         log_dir: the run folder.
-        translator: an `apps.translator.inference.Translator` on the model
-            being trained (it reads the model's current weights).
+        translator: an `apps.translator.inference.Translator` around the
+            network being trained (it reads the network's current weights).
         sources, references: the fixed validation sentences.
         every: write text and images every N epochs (BLEU every epoch).
     """

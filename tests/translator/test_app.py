@@ -12,8 +12,10 @@ from apps.translator import main
 from apps.translator.app import APP
 from shared.cli import run
 from shared.errors import UsageError
-from tests.helpers import api_predict_in_subprocess, event_tags
+from shared.text import SPECIALS
+from tests.helpers import api_predict_in_subprocess, event_tags, model_file_predict_in_subprocess
 
+INPUTS = ["three hundred and forty-two", "eighty", "Zzz unknown!", "Quatre-vingts élèves."]
 TINY = ["--num-examples", "400", "--epochs", "1", "--units", "16", "--embedding-dim", "16", "--batch-size", "32",
         "--bleu-samples", "16", "--patience", "0"]
 
@@ -33,9 +35,35 @@ def test_train_writes_the_run_folder(trained):
     assert metrics["bleu_by_source_length"] and metrics["samples"][0]["reference"]
     history = pd.read_csv(run_dir / "history.csv")
     assert {"loss", "masked_accuracy", "val_loss", "val_bleu", "val_exact_match"} <= set(history.columns)
-    vocab = json.loads((run_dir / "vocab.json").read_text())
-    assert vocab["target"]["tokens"][:4] == ["<pad>", "<unk>", "<sos>", "<eos>"]
-    assert (run_dir / "checkpoints" / "best.keras").is_file()
+    assert json.loads((run_dir / "vocab.json").read_text())["target"][:4] == list(SPECIALS)  # for people
+    assert len(json.loads((run_dir / "examples" / "sources.json").read_text())) == 16
+    assert (run_dir / "checkpoints" / "best.keras").is_file() and (run_dir / "model.keras").is_file()
+    model = translator.load(run_dir).model
+    assert model.get_layer("target_text").vocabulary[:4] == list(SPECIALS)
+    assert model.get_layer("source_text").kind == "word" and model.get_layer("decoder").steps == 31
+
+
+def test_model_keras_translates_raw_strings_like_the_cli(trained, tmp_path):
+    run_dir, _ = trained
+    for name in ("vocab.json", "config.json"):  # nothing but model.keras is read to translate
+        (run_dir / name).rename(tmp_path / name)
+    try:
+        raw = model_file_predict_in_subprocess(run_dir, INPUTS)
+    finally:
+        for name in ("vocab.json", "config.json"):
+            (tmp_path / name).rename(run_dir / name)
+    cli = main(["predict", "--run", str(run_dir), *INPUTS])
+    assert raw == {"translation": [row["translation"] for row in cli["predictions"]]}
+
+
+def test_a_run_without_model_keras_asks_to_be_retrained(trained, tmp_path):
+    run_dir, _ = trained
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "vocab.json", "checkpoints/best.keras"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        translator.load(old)
 
 
 def test_tensorboard_has_bleu_translations_and_attention(trained):
@@ -84,10 +112,12 @@ def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path, capsys):
                            batch_size=32, bleu_samples=8, patience=0, run_dir=str(tmp_path / "run"))
     assert run.path == tmp_path / "run" and 0.0 <= run.metrics["test"]["bleu"] <= 100.0
     assert json.loads((run.path / "metrics.json").read_text()) == run.metrics
-    inputs = ["three hundred and forty-two", "eighty", "Zzz unknown!"]
+    inputs = INPUTS
     cli = main(["predict", "--run", str(run.path), *inputs])
     assert [row["source"] for row in cli["predictions"]] == inputs
-    assert capsys.readouterr().out.splitlines()[-3:] == [row["translation"] for row in cli["predictions"]]
+    assert capsys.readouterr().out.splitlines()[-4:] == [row["translation"] for row in cli["predictions"]]
+    raw = model_file_predict_in_subprocess(run.path, inputs)
+    assert raw["translation"] == [row["translation"] for row in cli["predictions"]]
     assert api_predict_in_subprocess("translator", run.path, inputs) == cli["predictions"]
     assert translator.load(run.path).predict(inputs[0]) == cli["predictions"][:1]
     assert main(["translate", "--run", str(run.path), *inputs])["translations"] == cli["predictions"]

@@ -1,4 +1,5 @@
-"""Subword tokenizers: round trips, training split only, every verb end to end."""
+"""Subword tokenizers (shared.text) in the translator: round trips, training split only,
+every verb end to end, the tokenizer inside model.keras."""
 
 import json
 
@@ -7,12 +8,22 @@ import pytest
 import tensorflow as tf
 
 import apps.translator as translator
-from apps.translator import main, text
+from apps.translator import main
 from apps.translator.app import APP
 from apps.translator.config import TranslatorConfig
 from apps.translator.data import load_data
 from apps.translator.evaluation import normalise_references
-from apps.translator.tokenizers import SPACE, load_tokenizer, train_tokenizer
+from shared.text import (
+    END_ID,
+    SPECIALS,
+    START_ID,
+    TextToIds,
+    Vocabulary,
+    WordTokenizer,
+    train_tokenizer,
+)
+from shared.text.tokenizers import SPACE
+from tests.helpers import model_file_predict_in_subprocess
 
 SUBWORDS = ("wordpiece", "sentencepiece")
 SENTENCES = ["Quatre-vingt-dix-sept mille.", "Il mangeait la pomme, n'est-ce pas ?", "Je mange des pommes !",
@@ -21,24 +32,25 @@ SENTENCES = ["Quatre-vingt-dix-sept mille.", "Il mangeait la pomme, n'est-ce pas
 
 def pieces_of(tokenizer):
     if tokenizer.kind == "wordpiece":
-        return set(tokenizer.vocabulary)
+        return set(tokenizer.pieces)
     return set(tokenizer.layer.get_vocabulary())
 
 
 @pytest.mark.parametrize("kind", SUBWORDS)
-def test_subword_round_trip_keeps_the_text_and_the_special_tokens(kind, tmp_path):
+def test_subword_round_trip_keeps_the_text_and_the_special_tokens(kind):
     tokenizer = train_tokenizer(kind, SENTENCES, vocab_size=70)
-    tokens = tokenizer.tokenize_texts(SENTENCES[:6])
-    assert sum(map(len, tokens)) > sum(map(len, text.tokenize_texts(SENTENCES[:6])))  # pieces, not words
+    tokens = tokenizer.tokenize(SENTENCES[:6])
+    assert sum(map(len, tokens)) > sum(map(len, WordTokenizer().tokenize(SENTENCES[:6])))  # pieces, not words
     assert tokenizer.detokenize(tokens) == normalise_references(SENTENCES[:6])
-    vocab = text.Vocabulary.build(tokenizer.tokenize_texts(SENTENCES))
-    assert vocab.tokens[:4] == ["<pad>", "<unk>", "<sos>", "<eos>"]
-    ids = vocab.encode(tokens, 40, add_sos=True, add_eos=True)
-    assert ids[:, 0].tolist() == [text.SOS_ID] * 6 and (ids == text.EOS_ID).sum() == 6
+    vocab = Vocabulary.build(tokenizer.tokenize(SENTENCES))
+    assert vocab.tokens[:4] == list(SPECIALS)
+    ids = vocab.encode(tokens, 40, add_start=True, add_end=True)
+    assert ids[:, 0].tolist() == [START_ID] * 6 and (ids == END_ID).sum() == 6
     assert tokenizer.detokenize(vocab.decode(ids)) == normalise_references(SENTENCES[:6])
-    assert {"<pad>", "<unk>", "<sos>", "<eos>"} <= pieces_of(tokenizer)
-    reloaded = load_tokenizer(tokenizer.save(tmp_path, "source"), tmp_path)
-    assert reloaded.tokenize_texts(SENTENCES[:6]) == tokens
+    assert set(SPECIALS) <= pieces_of(tokenizer)
+    layer = TextToIds.from_tokenizer(tokenizer, vocab, sequence_length=40, add_start=True, add_end=True)
+    reloaded = TextToIds.from_config(layer.get_config())  # the tokenizer travels in the config
+    np.testing.assert_array_equal(reloaded(np.array(SENTENCES[:6], dtype=object)).numpy(), ids)
     # the dense, padded form the decoder produces detokenises the same way
     dense = tf.constant([tokens[2] + [""] * 3])
     assert tokenizer.join(dense).numpy()[0].decode() == "je mange des pommes !"
@@ -82,9 +94,10 @@ def test_subword_train_evaluate_translate_export(kind, model, tmp_path, capsys):
     run_dir = tmp_path / "run"
     metrics = main(["train", "--run-dir", str(run_dir), "--tokenizer", kind, *model, *TINY])
     assert metrics["tokenizer"] == kind and 0.0 <= metrics["test"]["bleu"] <= 100.0
-    vocab = json.loads((run_dir / "vocab.json").read_text())
-    assert vocab["tokenizer"]["source"]["kind"] == kind
-    assert (run_dir / "tokenizer" / vocab["tokenizer"]["target"]["file"]).is_file()
+    assert json.loads((run_dir / "vocab.json").read_text())["tokenizer"] == kind  # for people
+    assert not (run_dir / "tokenizer").exists()  # the tokenizers are inside model.keras
+    model = translator.load(run_dir).model
+    assert model.get_layer("source_text").kind == model.get_layer("target_text").kind == kind
     evaluation = main(["evaluate", "--run", str(run_dir)])
     assert evaluation["test"]["bleu"] == pytest.approx(metrics["test"]["bleu"])
     capsys.readouterr()  # the training progress bars
@@ -98,3 +111,4 @@ def test_subword_train_evaluate_translate_export(kind, model, tmp_path, capsys):
     sentences = ["nine hundred and ninety-nine thousand, nine hundred and ninety-nine", "eighty", "Zzz unknown!"]
     out = [t.decode() for t in serve(source=tf.constant(sentences))["translation"].numpy()]
     assert out == APP.translator(translator.load(run_dir)).translate(sentences)
+    assert model_file_predict_in_subprocess(run_dir, sentences)["translation"] == out
