@@ -8,6 +8,11 @@ Python API (the CLI's options as keyword arguments)::
     model.predict(["0", "1", "2"])             # DCGAN: noise seeds -> [{"seed": ..., "file": ...}]
     model.predict(["digit.png"])               # autoencoder: [{"file", "reconstruction", "mse"}]
     gan.export(run.path, "out/")
+
+`RUN/model.keras` (`keras.saving.load_model(..., safe_mode=True)` after
+`import apps`) takes the raw inputs itself: a DCGAN's integer noise seeds
+(and labels) -> uint8 images; an autoencoder's encoded image bytes ->
+reconstructions (apps/gan/serving.py).
 """
 
 from shared.app import python_api

@@ -8,13 +8,22 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 from apps.gan import autoencoder as ae
+from apps.gan.arguments import (
+    evaluate_arguments,
+    export_encoder_arguments,
+    predict_arguments,
+    reconstruct_arguments,
+    sample_arguments,
+)
 from apps.gan.config import GanConfig
 from apps.gan.data import GanData, data_defaults, detect_format, load_data
 from apps.gan.evaluation import QualityMetrics, held_out_metrics, make_scorers, score_run
 from apps.gan.inference import (
+    Generator,
     class_labels,
     code_statistics,
     epoch_images,
@@ -27,19 +36,31 @@ from apps.gan.inference import (
 )
 from apps.gan.model import build_dcgan, compile_dcgan
 from apps.gan.quality import Scorer
-from apps.gan.serving import export_autoencoder, export_generator
+from apps.gan.serving import (
+    autoencoder_inference_model,
+    class_names_of,
+    code_gaussian,
+    dcgan_inference_model,
+    export_autoencoder,
+    export_generator,
+    generate,
+    image_spec,
+)
 from shared.app import App, rows_to_csv
 from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
-from shared.cli import Verb, add_run_argument
+from shared.cli import Verb
 from shared.data import make_dataset
 from shared.errors import UsageError
 from shared.images import save_png
-from shared.records import read_json, write_json
+from shared.records import write_json
 
 log = logging.getLogger("annsuite")
 
 STATISTICS_IMAGES = 1000  # training images the autoencoder's code Gaussian is fitted to while training
+EXAMPLES = 16  # held-out images kept in the run folder (autoencoder: the export's parity check)
+EXAMPLES_FOLDER = "examples"
+PARITY_IMAGES = 8
 
 
 @dataclass
@@ -64,17 +85,19 @@ class Training:
 
 
 def run_generator(trained):
-    """The Generator of a trained run (the autoencoder's codes from codes.json)."""
-    state = trained.state
-    return make_generator(trained.model, trained.config, num_classes=len(state["data"]["class_names"]),
-                          codes=state.get("codes"))
+    """The Generator that scores a trained run: the DCGAN's best network (the classes of its
+    model.keras); the decoder and code Gaussian of the autoencoder's model.keras."""
+    if trained.config.model == "dcgan":
+        return Generator(trained.network, "dcgan", len(class_names_of(trained.model)))
+    mean, cov = code_gaussian(trained.model)
+    return Generator(trained.model, "autoencoder", code_mean=mean, code_cov=cov)
 
 
 class GanApp(App):
     name = "gan"
     description = "Image generation: DCGAN and autoencoders."
     config_class = GanConfig
-    monitor = "fid"  # the DCGAN's; `fit` sets the one of each run
+    monitor = "fid"  # the DCGAN's; `monitor_for` gives the one of each run
     mode = "min"
     train_help = "train a DCGAN or an autoencoder (default data: scikit-learn digits)"
     predict_help = "DCGAN: one PNG per noise seed; autoencoder: reconstructions of image files (CSV rows)"
@@ -96,9 +119,13 @@ class GanApp(App):
     # ---- training ----
     def on_run_start(self, run, data):
         images = data.images
+        # For people: written from the data, never read back (model.keras carries what the verbs need).
         write_json(run.path / "data.json", {
             "class_names": images.class_names, "image_shape": list(images.image_shape),
             "source": images.source, "labelled": images.labelled})
+        if run.config.model == "autoencoder":  # held-out images: the export's parity check
+            for index, image in enumerate(images.x_test[:EXAMPLES]):
+                save_png(image, run.path / EXAMPLES_FOLDER / f"test-{index:03d}.png")
         data.monitor, data.scorer = make_scorers(run.path, images, run.config)
 
     def build_task(self, config, data):
@@ -140,10 +167,12 @@ class GanApp(App):
         compile_dcgan(task, phase.learning_rate, decay_steps=steps * phase.epochs if config.lr_decay else None,
                       jit_compile=single)
 
-    def fit(self, run, data, task):
+    def monitor_for(self, config):
         # The best checkpoint's monitor depends on the model: the DCGAN has no validation loss.
-        self.monitor = "fid" if run.config.model == "dcgan" else "val_loss"
-        data.epochs = super().fit(run, data, task)
+        return ("fid", "min") if config.model == "dcgan" else ("val_loss", "min")
+
+    def fit(self, run, data, task):
+        data.epochs = super().fit(run, data, task)  # the step of the final TensorBoard image
         return data.epochs
 
     def test_metrics(self, model, data, config):
@@ -151,29 +180,26 @@ class GanApp(App):
         return held_out_metrics(generator, data.scorer, data.images.x_test, config)
 
     def summary(self, run, data, model):
-        """The model kind in metrics.json; codes.json (autoencoder) and the figures of the best model."""
+        """The model kind in metrics.json; the figures of the best model."""
         config, images = run.config, data.images
-        if config.model == "autoencoder":
-            mean, cov = code_statistics(model, images.x_train, config.variational)
-            write_json(run.path / "codes.json", {"mean": mean.tolist(), "cov": cov.tolist()})
         write_figures(run.path, self.generator_of(config, images)(model), data.epochs)
         return {**super().summary(run, data, model), "model": config.model}
 
-    # ---- a trained run ----
-    def restore(self, path, config):
-        if not (path / "data.json").is_file():
-            raise UsageError(f"{path}: no data.json in this run folder (train first)")
-        state = {"data": read_json(path / "data.json")}
-        if config.model == "autoencoder":
-            state["codes"] = read_json(path / "codes.json")
-        return state
+    # ---- a trained run: model.keras carries the image size, channels, classes, code Gaussian ----
+    def inference_model(self, network, data, config):
+        """DCGAN: seeds (and labels) -> uint8 images; autoencoder: image bytes -> reconstructions."""
+        images = data.images
+        if config.model == "dcgan":
+            return dcgan_inference_model(network, images.image_shape, images.class_names)
+        mean, cov = code_statistics(network, images.x_train, config.variational)
+        return autoencoder_inference_model(network, images.image_shape, mean, cov)
 
     def evaluate(self, trained, data=None, skip_bad=False, samples=None):
         """FID, KID and class coverage of the run's samples (held-out split of `data`); into metrics.json."""
         config = dataclasses.replace(trained.config, skip_bad=skip_bad)
         loaded = load_data(config, data) if data else load_data(config)
-        shape = tuple(trained.state["data"]["image_shape"])
-        if loaded.x_test.shape[1:] != shape:
+        size, channels = image_spec(trained.model)
+        if loaded.x_test.shape[1:] != (shape := (size, size, channels)):
             raise UsageError(f"--data {data}: images of {loaded.x_test.shape[1:]} do not fit the run's {shape}")
         return score_run(trained.path, run_generator(trained), loaded, samples or config.fid_samples, config.seed)
 
@@ -182,22 +208,18 @@ class GanApp(App):
         reconstruction, mse of each image. PNGs in `out` (default <run>/predictions)."""
         folder = Path(out) if out else trained.path / "predictions"
         if trained.config.model == "autoencoder":
-            return reconstruct_files(trained.model, trained.state["data"]["image_shape"], inputs, folder,
-                                     skip_bad)[0]
-        return generate_files(run_generator(trained), noise_seeds(inputs), label, folder)
+            return reconstruct_files(trained.model, inputs, folder, skip_bad)[0]
+        return generate_files(trained.model, noise_seeds(inputs), label, folder)
 
     def export(self, trained, out):
-        generator = run_generator(trained)
         if trained.config.model == "dcgan":
-            return export_generator(generator, out)
-        return export_autoencoder(generator, trained.state["data"]["image_shape"], out)
+            return export_generator(trained.model, out)
+        examples = sorted((trained.path / EXAMPLES_FOLDER).glob("*.png"))[:PARITY_IMAGES]
+        return export_autoencoder(trained.model, [path.read_bytes() for path in examples], out)
 
     # ---- command line ----
     def predict_arguments(self, parser):
-        add_run_argument(parser)
-        parser.add_argument("inputs", nargs="+", metavar="INPUT", help=self.inputs_help)
-        parser.add_argument("--out", help="folder of the PNGs and predictions.csv (default: <run>/predictions)")
-        parser.add_argument("--label", type=int, help="class of every image (conditional DCGAN)")
+        predict_arguments(parser, self.inputs_help)
 
     def predict_options(self, args):
         return args.inputs, {"out": args.out, "label": args.label, "skip_bad": args.skip_bad}
@@ -234,12 +256,18 @@ class GanApp(App):
         return self.evaluate(self.load(args.run), args.data, skip_bad=args.skip_bad, samples=args.samples)
 
     def sample_verb(self, args):
-        """Generate `--n` images: a grid PNG, and optionally one PNG each."""
+        """Generate `--n` images: a grid PNG, and optionally one PNG each.
+
+        DCGAN: image i is that of noise seed `--seed` + i (`predict`'s); autoencoder:
+        codes drawn from the code Gaussian with `--seed`."""
         if args.n < 1:
             raise UsageError(f"--n must be >= 1, got {args.n}")
         trained = self.load(args.run)
-        generator = run_generator(trained)
-        images = generator.generate(args.n, seed=args.seed, labels=class_labels(generator, args.label, args.n))
+        if trained.config.model == "dcgan":
+            labels = class_labels(len(class_names_of(trained.model)), args.label, args.n)
+            images = generate(trained.model, args.seed + np.arange(args.n), labels)["images"]
+        else:
+            images = run_generator(trained).generate(args.n, seed=args.seed, labels=None)
         out = save_png(grid(images), args.out or trained.path / "figures" / "sample.png")
         files = []
         if args.individual:
@@ -258,8 +286,7 @@ class GanApp(App):
         """Autoencoder: write `<name>.png` reconstructions of image files."""
         trained = self.autoencoder_run(args.run, "reconstruct")
         out = Path(args.out or trained.path / "reconstructions")
-        rows, mse = reconstruct_files(trained.model, trained.state["data"]["image_shape"], args.inputs, out,
-                                      args.skip_bad)
+        rows, mse = reconstruct_files(trained.model, args.inputs, out, args.skip_bad)
         sys.stdout.write(f"{len(rows)} reconstruction(s) in {out}, mean squared error {mse:.5f}\n")
         return {"files": [row["reconstruction"] for row in rows], "mse": mse}
 
@@ -267,36 +294,10 @@ class GanApp(App):
         """The autoencoder's convolutional backbone as a keras-hub preset folder."""
         trained = self.autoencoder_run(args.run, "export-encoder")
         path = save_backbone(ae.parts(trained.model)[2], args.out)
-        size, _, channels = trained.state["data"]["image_shape"]
+        size, channels = image_spec(trained.model)
         sys.stdout.write(f"{path}  (use: python -m apps.classifier train --preset {path} "
                          f"--image-size {size} --channels {channels})\n")
         return {"path": str(path), "image_size": size, "channels": channels}
-
-
-def evaluate_arguments(parser):
-    add_run_argument(parser)
-    parser.add_argument("--data", help="score against the held-out split of this data set instead")
-    parser.add_argument("--samples", type=int, help="generated images (default: the run's --fid-samples)")
-
-
-def sample_arguments(parser):
-    add_run_argument(parser, skip_bad=False)
-    parser.add_argument("--n", type=int, default=64, help="number of images")
-    parser.add_argument("--out", help="PNG grid (default: <run>/figures/sample.png)")
-    parser.add_argument("--individual", metavar="DIR", help="also one PNG per image in DIR")
-    parser.add_argument("--label", type=int, help="class of every image (conditional DCGAN)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the noise")
-
-
-def reconstruct_arguments(parser):
-    add_run_argument(parser)
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    parser.add_argument("--out", help="folder of reconstructions (default: <run>/reconstructions)")
-
-
-def export_encoder_arguments(parser):
-    add_run_argument(parser, skip_bad=False)
-    parser.add_argument("out", metavar="DIR", help="preset folder for `apps.classifier train --preset DIR`")
 
 
 APP = GanApp()

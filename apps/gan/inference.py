@@ -10,10 +10,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from apps.gan import autoencoder as ae
+from apps.gan.serving import class_names_of, generate, image_spec
 from shared.callbacks import SummaryWriterCallback
-from shared.data import BadInputs, list_input_files, read_images
+from shared.data import read_image_files
 from shared.distribute import predict
 from shared.errors import UsageError
 from shared.images import save_png
@@ -66,24 +68,21 @@ def code_statistics(model, images, variational):
     return codes.mean(0), np.cov(codes, rowvar=False) + 1e-6 * np.eye(codes.shape[1])
 
 
-def make_generator(model, config, images=None, num_classes=0, codes=None):
-    """The Generator of a model: code statistics fitted to `images`, or read back (`codes`)."""
+def make_generator(model, config, images=None, num_classes=0):
+    """The Generator of a network being trained: the autoencoder's code Gaussian fitted to `images`."""
     if config.model == "dcgan":
         return Generator(model, "dcgan", num_classes if config.conditional else 0)
-    if codes is not None:  # codes.json of a run folder
-        return Generator(model, "autoencoder", code_mean=np.asarray(codes["mean"]),
-                         code_cov=np.asarray(codes["cov"]))
     if images is None:
         return Generator(model, "autoencoder")
     mean, cov = code_statistics(model, images, config.variational)
     return Generator(model, "autoencoder", code_mean=mean, code_cov=cov)
 
 
-def class_labels(generator, label, count):
+def class_labels(num_classes, label, count):
     """The classes of `count` images: all `label`, or cycling (conditional), or None."""
     if label is None:
-        return np.arange(count, dtype="int32") % generator.num_classes if generator.num_classes else None
-    if not generator.num_classes or not 0 <= label < generator.num_classes:
+        return np.arange(count, dtype="int32") % num_classes if num_classes else None
+    if not num_classes or not 0 <= label < num_classes:
         raise UsageError(f"--label {label}: needs a conditional run with that class")
     return np.full(count, label, "int32")
 
@@ -130,18 +129,19 @@ def noise_seeds(inputs):
             seed = int(str(value))
         except ValueError:
             raise UsageError(f"INPUT {value!r}: a DCGAN run takes noise seeds (integers >= 0)") from None
-        if seed < 0:
-            raise UsageError(f"INPUT {value!r}: noise seeds are integers >= 0")
+        if not 0 <= seed < 2 ** 63:
+            raise UsageError(f"INPUT {value!r}: noise seeds are integers from 0 to 2**63 - 1")
         seeds.append(seed)
     return seeds
 
 
-def generate_files(generator, seeds, label, folder):
-    """One image per noise seed as `<folder>/seed-<seed>[-class-<label>].png`: rows of seed, (label,) file."""
-    labels = class_labels(generator, label, len(seeds))
-    codes = np.concatenate([generator.codes(1, seed) for seed in seeds])
+def generate_files(model, seeds, label, folder):
+    """One image per noise seed (model.keras) as `<folder>/seed-<seed>[-class-<label>].png`:
+    rows of seed, (label,) file."""
+    labels = class_labels(len(class_names_of(model)), label, len(seeds))
+    images = generate(model, seeds, labels)["images"]
     rows = []
-    for index, (seed, image) in enumerate(zip(seeds, generator.decode(codes, labels))):
+    for index, (seed, image) in enumerate(zip(seeds, images)):
         row, name = {"seed": seed}, f"seed-{seed}"
         if labels is not None:
             row["label"] = int(labels[index])
@@ -151,23 +151,19 @@ def generate_files(generator, seeds, label, folder):
     return rows
 
 
-def reconstruct_files(model, image_shape, inputs, folder, skip_bad=False):
-    """Reconstructions of image files (folders expanded) as `<folder>/<stem>.png`.
+def reconstruct_files(model, inputs, folder, skip_bad=False):
+    """Reconstructions (model.keras) of image files (folders expanded) as `<folder>/<stem>.png`.
 
     Returns rows of file, reconstruction, mse (in [0, 1] units) and the
     mean squared error over all of them; UsageError when none is readable.
     """
-    size, _, channels = image_shape
-    bad = BadInputs(skip_bad)
-    images, kept = read_images(list_input_files(inputs), size, channels, bad)
-    bad.summary()
+    encoded, kept = read_image_files(inputs, image_spec(model)[1], skip_bad)
     if not kept:
         raise UsageError("no readable input images")
-    output = reconstruct(model, images)
-    errors = np.mean((output - images) ** 2, axis=(1, 2, 3)) / 255.0 ** 2
-    rows = [{"file": str(path), "reconstruction": str(save_png(np.round(image), Path(folder) / f"{Path(path).stem}.png")),
-             "mse": round(float(error), 6)} for path, image, error in zip(kept, output, errors)]
-    return rows, float(np.mean(errors))
+    outputs = model.predict(tf.constant(list(encoded)), batch_size=256, verbose=0)
+    rows = [{"file": str(path), "reconstruction": str(save_png(image, Path(folder) / f"{Path(path).stem}.png")),
+             "mse": round(float(error), 6)} for path, image, error in zip(kept, outputs["images"], outputs["mse"])]
+    return rows, float(np.mean(outputs["mse"]))
 
 
 def epoch_images(generator_of, x_fixed):

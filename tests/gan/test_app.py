@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,10 +16,40 @@ from apps.classifier import main as classifier_main
 from apps.gan import main
 from shared.cli import run
 from shared.errors import UsageError
-from tests.helpers import api_predict_in_subprocess, event_tags, write_png
+from tests.helpers import (
+    api_predict_in_subprocess,
+    event_tags,
+    model_file_predict_in_subprocess,
+    write_png,
+)
 
 TINY = ["--epochs", "2", "--width", "4", "--max-train-samples", "128", "--batch-size", "32",
         "--feature-epochs", "1", "--fid-samples", "64", "--latent-dim", "8"]
+
+
+def seeds_predict_in_subprocess(run_dir, seeds, labels=None):
+    """A DCGAN's `RUN/model.keras` on integer seeds (and labels) in a fresh interpreter after
+    `import apps` only (safe mode); its outputs as lists (the shared helper passes strings or bytes)."""
+    code = ("import json, sys\n"
+            "import numpy as np\n"
+            "import apps, keras\n"
+            "args = json.loads(sys.argv[1])\n"
+            "model = keras.saving.load_model(args['model'], safe_mode=True)\n"
+            "seeds = np.array(args['seeds'], 'int64')\n"
+            "inputs = seeds if args['labels'] is None else {'seed': seeds, 'label': np.array(args['labels'], 'int32')}\n"
+            "out = model.predict(inputs, verbose=0)\n"
+            "print(json.dumps({k: [v.decode() if isinstance(v, bytes) else v for v in np.asarray(a).tolist()]\n"
+            "                  for k, a in out.items()}))\n")
+    payload = json.dumps({"model": str(run_dir / "model.keras"), "seeds": seeds, "labels": labels})
+    done = subprocess.run([sys.executable, "-c", code, payload], capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def png_pixels(path):
+    image = np.asarray(Image.open(path))
+    return image[..., None] if image.ndim == 2 else image
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +93,12 @@ def test_dcgan_resume_is_a_no_op_after_finishing(dcgan_run):
 def test_sample_evaluate_export(dcgan_run, tmp_path):
     run_dir, _ = dcgan_run
     result = main(["sample", "--run", str(run_dir), "--n", "6", "--out", str(tmp_path / "grid.png"),
-                   "--individual", str(tmp_path / "each"), "--label", "3"])
+                   "--individual", str(tmp_path / "each"), "--label", "3", "--seed", "2"])
     assert result["count"] == 6 and len(list((tmp_path / "each").glob("*.png"))) == 6
+    main(["predict", "--run", str(run_dir), "6", "--label", "3", "--out", str(tmp_path / "p")])
+    sampled, predicted = (png_pixels(path).astype("int16") for path in (
+        tmp_path / "each" / "sample-0004.png", tmp_path / "p" / "seed-6-class-3.png"))
+    assert np.abs(sampled - predicted).max() <= 1  # sample --seed 2, image 4 = predict seed 6
     evaluated = main(["evaluate", "--run", str(run_dir), "--samples", "32"])
     assert {"fid", "fid_real_baseline", "class_coverage"} <= set(evaluated["test"])
     exported = main(["export", "--run", str(run_dir)])
@@ -84,8 +119,14 @@ def test_autoencoder_verbs_and_encoder_into_the_classifier(autoencoder_run, tmp_
     row = predicted["predictions"][0]
     assert row["file"] == str(tmp_path / "in" / "a.png") and row["mse"] == round(rebuilt["mse"], 6)
     assert (tmp_path / "p" / "a.png").is_file()
+    png = (tmp_path / "in" / "a.png").read_bytes()
+    raw = model_file_predict_in_subprocess(run_dir, [png, png])  # encoded image bytes -> reconstructions
+    np.testing.assert_allclose(raw["mse"], [row["mse"]] * 2, atol=1e-6)
+    assert np.asarray(raw["images"])[0].tolist() == png_pixels(tmp_path / "p" / "a.png").tolist()
+    assert len(raw["code"][0]) == 8 and raw["code_distance"][0] > 0
     exported = main(["export", "--run", str(run_dir)])
     assert exported["encoder"]["max_abs_difference"] <= 1e-4
+    assert exported["decoder"]["max_abs_difference"] <= 1.0
     encoder = tf.saved_model.load(str(run_dir / "saved_model" / "encoder")).signatures["serving_default"]
     assert encoder(image=tf.zeros((2, 16, 16, 1)))["code"].shape == (2, 8)
     preset = main(["export-encoder", "--run", str(run_dir), str(tmp_path / "preset")])
@@ -137,6 +178,31 @@ def test_cli_predict_writes_one_png_per_seed_and_cycles_the_classes(dcgan_run, t
     assert run(main, ["predict", "--run", str(run_dir), "1", "--label", "10"]) == 2
 
 
+def test_model_keras_generates_predict_s_images_from_seeds_and_labels(dcgan_run, tmp_path):
+    run_dir, _ = dcgan_run
+    rows = main(["predict", "--run", str(run_dir), "4", "9", "4", "--out", str(tmp_path / "p")])["predictions"]
+    raw = seeds_predict_in_subprocess(run_dir, [4, 9, 4], [row["label"] for row in rows])
+    assert raw["class_name"] == ["0", "1", "2"]  # the digits' class names, inside the model
+    for row, image in zip(rows, raw["images"]):
+        assert np.asarray(image).tolist() == png_pixels(row["file"]).tolist()
+
+
+def test_a_run_needs_only_model_keras_and_an_old_run_asks_to_be_retrained(dcgan_run, tmp_path):
+    run_dir, _ = dcgan_run
+    for name in ("config.json", "metrics.json"):  # no data.json, no checkpoints: not read back
+        (tmp_path / "lean" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "lean" / name).write_bytes((run_dir / name).read_bytes())
+    (tmp_path / "lean" / "model.keras").write_bytes((run_dir / "model.keras").read_bytes())
+    rows = gan.load(tmp_path / "lean").predict(["5"], out=tmp_path / "lean-p")
+    assert rows[0]["seed"] == 5 and (tmp_path / "lean-p" / "seed-5-class-0.png").is_file()
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "data.json", "checkpoints/best.keras"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        gan.load(old)
+
+
 def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
     run = gan.train(epochs=1, width=4, max_train_samples=64, batch_size=32, feature_epochs=1,
                     fid_samples=32, latent_dim=8, run_dir=str(tmp_path / "run"))
@@ -148,6 +214,9 @@ def test_python_api_trains_loads_and_predicts_like_the_cli(tmp_path):
     assert [row["seed"] for row in cli["predictions"]] == [0, 3, 11]
     assert api_predict_in_subprocess("gan", run.path, inputs) == cli["predictions"]
     assert (run.path / "predictions" / "seed-3.png").read_bytes() == png  # rewritten, identical
+    raw = seeds_predict_in_subprocess(run.path, [0, 3, 11])
+    assert [np.asarray(image).tolist() for image in raw["images"]] == [
+        png_pixels(row["file"]).tolist() for row in cli["predictions"]]
     exported = gan.export(run.path, tmp_path / "sm")
     assert exported["max_abs_difference"] <= 1.0
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
