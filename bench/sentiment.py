@@ -6,8 +6,8 @@ split of the default generated reviews for the same epochs and batch size
 (32), in this process, one after the other. The plain script is what that
 example does: vectorise the texts once into padded integer arrays, then
 `fit` on numpy arrays with validation, no callbacks, no masking. Ours runs
-`train --model bilstm --layers 2` with everything (vectorisation inside the
-model, masking, TensorBoard with images, checkpoints, backup, history).
+`train --model bilstm --layers 2` with everything (shared.text tokenisation
+in tf.data, masking, TensorBoard with images, checkpoints, backup, history).
 Reported: test accuracy of both, wall time, training examples per second
 and their ratio (ours / plain; > 1 means ours is faster), each timed from
 loading the data to the test accuracy.

@@ -24,14 +24,16 @@ from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import TextSplits, load_data, read_eval_data
 from apps.sentiment.evaluation import held_out_scores, scores
 from apps.sentiment.formats import decode_lines
-from apps.sentiment.inference import Predictor, text_dataset
+from apps.sentiment.inference import Predictor, has_attention, predict_texts, text_dataset
+from apps.sentiment.layers import word_tokens
 from apps.sentiment.model import (
-    MAX_AUTO_LENGTH,
     auto_sequence_length,
     build_text_model,
     compile_model,
     read_word_vectors,
-    word_count_percentile,
+    token_profile,
+    word_inference_model,
+    word_sequence_length,
 )
 from apps.sentiment.serving import export_model
 from shared.app import App, Phase, fine_tune_phases
@@ -43,7 +45,8 @@ from shared.records import read_json, write_json
 
 log = logging.getLogger("annsuite")
 
-TEXT_INFO = "text.json"
+TEXT_INFO = "text.json"  # for people: written at the end of training, never read back
+EXAMPLES = "examples/texts.json"  # held-out texts: the export's parity check
 CONFUSION_SAMPLES = 512
 ATTENTION_SAMPLES = 6
 PARITY_TEXTS = 16
@@ -57,9 +60,9 @@ class TrainingData(TextSplits):
 
     `vectors` (--embeddings), `preset` and `tokenizer` (--model transformer)
     are read and checked with the texts, before a run folder exists. `info`
-    (the entries of text.json) and `preprocessor` (the transformer's
-    features: their length depends on the backbone) are set as the run's
-    folder and task are made.
+    (the entries of text.json) and `preprocessor` (the text layer: WordsToIds
+    on the training vocabulary, or the transformer's keras-hub preprocessor,
+    whose length depends on the backbone) are set as the task is made.
     """
 
     vectors: dict | None = None
@@ -78,14 +81,20 @@ def epoch_images(data):
         probabilities = predictor.probabilities(texts)
         images = {"confusion_matrix": figures.confusion_matrix_image(
             labels, probabilities.argmax(axis=1), data.class_names)}
-        attended = predictor.attention(texts[:ATTENTION_SAMPLES]) if data.preprocessor is None else None
+        attended = predictor.attention(texts[:ATTENTION_SAMPLES])
         if attended is not None:
             chosen, weights = attended
             captions = [f"{data.class_names[p.argmax()]} {p.max():.2f}" for p in chosen]
-            images["attention"] = figures.attention_image(texts[:ATTENTION_SAMPLES], weights, captions)
+            tokens = word_tokens(texts[:ATTENTION_SAMPLES])
+            images["attention"] = figures.attention_image(tokens, weights, captions)
         return images
 
     return make_images
+
+
+def class_names(model):
+    """The class names a model.keras carries."""
+    return model.get_layer("class_labels").class_names
 
 
 def output_classes(model):
@@ -108,9 +117,9 @@ def read_texts(texts, path):
     return texts
 
 
-def explanation(text, weights):
+def explanation(tokens, weights):
     """'word:weight word:weight ...' for the words the model saw."""
-    return " ".join(f"{word}:{weight:.3f}" for word, weight in zip(figures.words_of(text, len(weights)), weights))
+    return " ".join(f"{token}:{weight:.3f}" for token, weight in zip(tokens, weights))
 
 
 class SentimentApp(App):
@@ -133,24 +142,22 @@ class SentimentApp(App):
         return TrainingData(**values, vectors=vectors, preset=preset, tokenizer=tokenizer)
 
     def profile(self, data):
-        return {"word_count_p95": word_count_percentile(data.x_train)}
+        return token_profile(data.x_train)
 
     def defaults(self, profile, config):
-        if "word_count_p95" not in profile or config.model == "bow":
+        if "word_count_p95" not in profile:
             return {}
-        words = profile["word_count_p95"]
-        if config.model == "transformer":  # WordPiece pieces: about 1.5 per word
-            value = auto_sequence_length(words, scale=1.5, limit=transformer.MAX_LENGTH)
-            reason = f"1.5 x the 95th percentile of the training texts' word counts ({words:g}), at most {transformer.MAX_LENGTH}"
-        else:
-            value = auto_sequence_length(words)
-            reason = f"the 95th percentile of the training texts' word counts ({words:g}), at most {MAX_AUTO_LENGTH}"
+        if config.model != "transformer":
+            return {"sequence_length": word_sequence_length(config.model, profile)}
+        words = profile["word_count_p95"]  # WordPiece pieces: about 1.5 per word
+        value = auto_sequence_length(words, scale=1.5, limit=transformer.MAX_LENGTH)
+        reason = f"1.5 x the 95th percentile of the training texts' word counts ({words:g}), at most {transformer.MAX_LENGTH}"
         return {"sequence_length": (value, reason)}
 
     # ---- training ----
     def on_run_start(self, run, data):
-        if data.tokenizer is not None:  # the vocabulary predict and export rebuild the tokenizer from
-            data.info["tokenizer"] = transformer.save_tokenizer(data.tokenizer, run.path / "tokenizer")
+        texts = data.x_test if len(data.x_test) else data.x_val
+        write_json(run.path / EXAMPLES, {"texts": [str(text) for text in texts[:PARITY_TEXTS]]})
 
     def build_task(self, config, data):
         classes = len(data.class_names)
@@ -158,10 +165,9 @@ class SentimentApp(App):
             model, backbone = transformer.build_transformer(data.preset, classes, config.dropout)
             length = transformer.transformer_sequence_length(config, data.x_train, backbone)
             data.info.update(sequence_length=length, preset=data.preset)
-            data.preprocessor = transformer.build_preprocessor(
-                data.tokenizer.get_vocabulary(), data.info["tokenizer"]["lowercase"], length)
+            data.preprocessor = transformer.build_preprocessor(data.tokenizer, length)
             return model
-        model, info = build_text_model(config, data.x_train, classes, data.vectors)
+        model, data.preprocessor, info = build_text_model(config, data.x_train, classes, data.vectors)
         if "pretrained_words" in info:
             log.info("embeddings: %d of %d vocabulary words found in %s", info["pretrained_words"],
                      info["vocabulary_size"], config.embeddings)
@@ -207,59 +213,51 @@ class SentimentApp(App):
     def summary(self, run, data, model):
         return {**super().summary(run, data, model), "test_examples": len(data.y_test)}
 
-    # ---- a trained run ----
-    def restore(self, path, config):
-        """text.json, and the transformer's preprocessor rebuilt from the run's vocabulary."""
-        info = read_json(path / TEXT_INFO)
-        preprocessor = None
+    def inference_model(self, network, data, config):
+        """Raw strings -> label, class_id, probability, probabilities (and attention): model.keras."""
         if config.model == "transformer":
-            tokenizer = info["tokenizer"]
-            preprocessor = transformer.build_preprocessor(path / tokenizer["vocabulary"], tokenizer["lowercase"],
-                                                          info["sequence_length"])
-        return {**info, "preprocessor": preprocessor}
+            return transformer.inference_model(network, data.preprocessor, data.class_names)
+        return word_inference_model(network, data.preprocessor, data.class_names)
 
-    def predictor(self, trained):
-        """The trained model with the preprocessing it needs."""
-        return Predictor(trained.model, trained.state["preprocessor"])
-
+    # ---- a trained run: model.keras carries the tokenizer, vocabulary and class names ----
     def evaluate(self, trained, data=None, skip_bad=False):
         """Scores on the run's held-out test split, or on every text of `data`."""
         config = dataclasses.replace(trained.config, skip_bad=skip_bad)
         if data:
-            texts, labels = read_eval_data(config, data, trained.state["labels"])
+            texts, labels = read_eval_data(config, data, class_names(trained.model))
         else:
             splits = load_data(config)
             texts, labels = splits.x_test, splits.y_test
-        result = {"test": scores(self.predictor(trained).probabilities(texts), labels),
-                  "data": data or "held-out test split"}
+        probabilities = predict_texts(trained.model, texts)["probabilities"] if len(texts) else np.zeros((0, 2))
+        result = {"test": scores(probabilities, labels), "data": data or "held-out test split"}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: %s", result["test"])
         return result
 
     def predict_rows(self, trained, inputs, explain=False):
-        """text, label, probability (and with `explain` the attention per word) of each text."""
-        texts = np.array([str(text) for text in inputs], dtype=object)
-        if not len(texts):
+        """text, label, probability (and with `explain` the attention per token) of each text."""
+        texts = [str(text) for text in inputs]
+        if explain and not has_attention(trained.model):
+            raise UsageError("--explain needs a run trained with --attention (a recurrent model)")
+        if not texts:
             return []
-        predictor, weights = self.predictor(trained), None
-        if explain:
-            attended = predictor.attention(texts)
-            if attended is None:
-                raise UsageError("--explain needs a run trained with --attention (a recurrent model)")
-            probabilities, weights = attended
-        else:
-            probabilities = predictor.probabilities(texts)
-        names, rows = trained.state["class_names"], []
-        for index, (text, p) in enumerate(zip(texts, probabilities)):
-            row = {"text": text, "label": names[int(p.argmax())], "probability": round(float(p.max()), 6)}
-            if weights is not None:
-                row["attention"] = explanation(text, weights[index])
+        outputs = predict_texts(trained.model, texts)
+        tokens = word_tokens(texts) if explain else None
+        rows = []
+        for index, text in enumerate(texts):
+            row = {"text": text, "label": outputs["label"][index].decode("utf-8"),
+                   "probability": round(float(outputs["probability"][index]), 6)}
+            if explain:
+                row["attention"] = explanation(tokens[index], outputs["attention"][index])
             rows.append(row)
         return rows
 
     def export(self, trained, out):
-        texts = load_data(trained.config).x_test[:PARITY_TEXTS]
-        return export_model(self.predictor(trained), trained.state["class_names"], texts, out)
+        examples = trained.path / EXAMPLES
+        if not examples.is_file():
+            raise UsageError(f"{trained.path}: no {EXAMPLES} (the held-out texts the export is checked on); "
+                             "train it again with this version")
+        return export_model(trained.model, read_json(examples)["texts"], out)
 
     # ---- command line ----
     def verbs(self):

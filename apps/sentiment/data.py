@@ -43,9 +43,20 @@ def declared_labels(config, records):
     return found
 
 
+def label_index(class_names):
+    """{label: class id} for a trained model's class names, and the file labels they
+    stand for (`0`/`1` for negative/positive)."""
+    index = {name: i for i, name in enumerate(class_names)}
+    for labels, names in READABLE_NAMES.items():
+        if list(names) == list(class_names):
+            index.update({label: i for i, label in enumerate(labels)})
+    return index
+
+
 def to_arrays(records, labels, bad):
-    """(texts, class ids); a label outside the declared set is a bad line."""
-    index = {label: i for i, label in enumerate(labels)}
+    """(texts, class ids); a label outside the declared set (a list, or a {label: id}
+    dict) is a bad line."""
+    index = labels if isinstance(labels, dict) else {label: i for i, label in enumerate(labels)}
     texts, ids = [], []
     for text, label, (path, line) in zip(records.texts, records.labels, records.origins):
         if label not in index:
@@ -106,8 +117,8 @@ def load_data(config):
     return data
 
 
-def read_eval_data(config, spec, labels):
-    """Every text of `spec` with the run's label set (evaluate --data)."""
+def read_eval_data(config, spec, class_names):
+    """Every text of `spec` with the trained model's classes (evaluate --data)."""
     bad = BadInputs(config.skip_bad)
     splits = read_any(spec, config, bad)
     merged = Records()
@@ -115,7 +126,7 @@ def read_eval_data(config, spec, labels):
         merged.texts += records.texts
         merged.labels += records.labels
         merged.origins += records.origins
-    texts, ids = to_arrays(merged, labels, bad)
+    texts, ids = to_arrays(merged, label_index(class_names), bad)
     if not len(ids):
         raise DataError(spec, "no usable texts")
     return texts, ids

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import matplotlib
 
 matplotlib.use("Agg")  # files only, never a window
@@ -13,13 +11,6 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 
 from shared.callbacks import figure_to_image  # noqa: E402
-
-PUNCTUATION = re.compile(r"[!\"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~']")
-
-
-def words_of(text, length):
-    """The words the default TextVectorization sees (lower case, no punctuation)."""
-    return PUNCTUATION.sub("", str(text).lower()).split()[:length]
 
 
 def confusion_matrix_image(y_true, y_pred, class_names):
@@ -38,9 +29,9 @@ def confusion_matrix_image(y_true, y_pred, class_names):
     return figure_to_image(figure)
 
 
-def attention_image(texts, weights, captions):
-    """One row per text: its words shaded by their attention weight."""
-    rows = [words_of(text, weights.shape[1]) for text in texts]
+def attention_image(tokens, weights, captions):
+    """One row per text: its tokens (lists of strings) shaded by their attention weight."""
+    rows = [list(row)[:weights.shape[1]] for row in tokens]
     width = max(len(words) for words in rows) or 1
     figure, axis = plt.subplots(figsize=(min(24, 0.9 * width + 1), 0.6 * len(rows) + 0.6))
     grid = np.zeros((len(rows), width))

@@ -1,4 +1,4 @@
-"""Texts in, probabilities out: the tf.data pipelines and a model with its preprocessing."""
+"""Texts in, probabilities out: the tf.data pipelines, the network with its text layer, model.keras."""
 
 from __future__ import annotations
 
@@ -9,20 +9,23 @@ import tensorflow as tf
 
 from apps.sentiment.model import attention_model, class_probabilities
 
+BATCH_SIZE = 256
 
-def text_dataset(texts, labels=None, batch_size=256, preprocessor=None, shuffle=False, seed=0, binary=True):
-    """tf.data of strings ((batch, 1), or the preprocessor's features) and labels.
 
-    Binary labels become float (batch, 1) to match the sigmoid output.
+def text_dataset(texts, labels=None, batch_size=BATCH_SIZE, preprocessor=None, shuffle=False, seed=0, binary=True):
+    """tf.data of the preprocessor's features of batches of strings (N,), and labels.
+
+    `preprocessor`: the text layer (`TextToIds`, or the transformer's keras-hub
+    preprocessor); None leaves the strings. Binary labels become float
+    (batch, 1) to match the sigmoid output.
     """
     texts = np.asarray(texts, dtype=str)
-    x = texts if preprocessor is not None else texts[:, None]
     if labels is None:
-        dataset = tf.data.Dataset.from_tensor_slices(x)
+        dataset = tf.data.Dataset.from_tensor_slices(texts)
     else:
         labels = np.asarray(labels)
         y = labels.astype("float32")[:, None] if binary else labels
-        dataset = tf.data.Dataset.from_tensor_slices((x, y))
+        dataset = tf.data.Dataset.from_tensor_slices((texts, y))
     if shuffle:
         dataset = dataset.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
@@ -36,22 +39,39 @@ def text_dataset(texts, labels=None, batch_size=256, preprocessor=None, shuffle=
 
 @dataclasses.dataclass
 class Predictor:
-    """A model with the preprocessing it needs (none for the string-input models)."""
+    """A network on features with the text layer that makes them (training-time images, test metrics)."""
 
     model: object
-    preprocessor: object = None
-    batch_size: int = 256
+    preprocessor: object
+    batch_size: int = BATCH_SIZE
+
+    def dataset(self, texts):
+        return text_dataset(texts, batch_size=self.batch_size, preprocessor=self.preprocessor)
 
     def probabilities(self, texts):
         if len(texts) == 0:
             return np.zeros((0, 2), "float32")
-        dataset = text_dataset(texts, batch_size=self.batch_size, preprocessor=self.preprocessor)
-        return class_probabilities(self.model.predict(dataset, verbose=0))
+        return class_probabilities(self.model.predict(self.dataset(texts), verbose=0))
 
     def attention(self, texts):
         """(probabilities, (N, steps) attention weights), or None without attention."""
         explainer = attention_model(self.model)
         if explainer is None:
             return None
-        probabilities, weights = explainer.predict(text_dataset(texts, batch_size=self.batch_size), verbose=0)
+        probabilities, weights = explainer.predict(self.dataset(texts), verbose=0)
         return class_probabilities(probabilities), np.asarray(weights)
+
+
+def predict_texts(model, texts, batch_size=BATCH_SIZE):
+    """The outputs of model.keras on raw texts: label, class_id, probability, probabilities (attention)."""
+    texts = np.asarray([str(text) for text in texts], dtype=object)
+    return model.predict(texts, batch_size=batch_size, verbose=0)
+
+
+def has_attention(model):
+    """Whether a model.keras returns per-token attention weights."""
+    try:
+        outputs = model.output  # a Functional model's output structure
+    except (AttributeError, ValueError):  # the transformer's TextClassifier: never attention
+        return False
+    return isinstance(outputs, dict) and "attention" in outputs

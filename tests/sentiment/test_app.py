@@ -10,12 +10,11 @@ import tensorflow as tf
 
 import apps.sentiment as sentiment
 from apps.sentiment import main
-from apps.sentiment.app import APP
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import load_data
-from apps.sentiment.inference import text_dataset
+from apps.sentiment.inference import predict_texts, text_dataset
 from shared.errors import UsageError
-from tests.helpers import api_predict_in_subprocess, event_tags
+from tests.helpers import api_predict_in_subprocess, event_tags, model_file_predict_in_subprocess
 
 TINY = ["--examples", "1500", "--max-train-samples", "400", "--epochs", "2", "--units", "8",
         "--embedding-dim", "8", "--patience", "0", "--batch-size", "32"]
@@ -66,6 +65,14 @@ def test_evaluate_reproduces_the_test_accuracy(trained):
     assert result["test"]["examples"] == metrics["test_examples"]
 
 
+def test_evaluate_on_a_file_accepts_the_labels_the_class_names_stand_for(trained, tmp_path):
+    run_dir, _ = trained
+    path = tmp_path / "dev.tsv"
+    path.write_text("sentence\tlabel\nthe plot was not bad at all\t1\nthe food was dull\tnegative\n", encoding="utf-8")
+    result = main(["evaluate", "--run", str(run_dir), "--data", str(path)])
+    assert result["test"]["examples"] == 2 and result["data"] == str(path)
+
+
 def test_predict_prints_labels_and_attention_per_word(trained, tmp_path, capsys):
     run_dir, _ = trained
     lines = tmp_path / "texts.txt"
@@ -73,8 +80,9 @@ def test_predict_prints_labels_and_attention_per_word(trained, tmp_path, capsys)
     result = main(["predict", "--run", str(run_dir), *TEXTS, "--file", str(lines), "--explain"])
     rows = result["predictions"]
     assert [row["text"] for row in rows] == [*TEXTS, "a truly dreadful ending"]
-    model = keras.saving.load_model(run_dir / "checkpoints" / "best.keras")
-    probability = model.predict(text_dataset(TEXTS), verbose=0)[:, 0]
+    trained_run = sentiment.load(run_dir)  # the network on the ids of model.keras's text layer, in tf.data
+    ids = text_dataset(TEXTS, preprocessor=trained_run.model.get_layer("text_to_ids"))
+    probability = trained_run.network.predict(ids, verbose=0)[:, 0]
     assert [row["label"] for row in rows[:2]] == ["positive" if p > 0.5 else "negative" for p in probability]
     words = [pair.split(":") for pair in rows[0]["attention"].split()]
     assert [word for word, _ in words] == TEXTS[0].split()
@@ -82,15 +90,43 @@ def test_predict_prints_labels_and_attention_per_word(trained, tmp_path, capsys)
     assert "text,label,probability,attention" in capsys.readouterr().out
 
 
-def test_saved_model_with_text_vectorization_reloads_equal(trained):
+def test_model_file_carries_its_vocabulary_and_reloads_equal(trained):
     run_dir, _ = trained
     model = sentiment.load(run_dir).model
+    assert not (run_dir / "vocabulary.json").exists() and not (run_dir / "tokenizer").exists()
+    layer = model.get_layer("text_to_ids")
+    assert layer.vocabulary[:4] == ["[PAD]", "[UNK]", "[START]", "[END]"] and "superb" in layer.vocabulary
     path = run_dir.parent / "copy.keras"
     model.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)
-    assert reloaded.get_layer("vectorizer").get_vocabulary() == model.get_layer("vectorizer").get_vocabulary()
-    np.testing.assert_array_equal(reloaded.predict(text_dataset(TEXTS), verbose=0),
-                                  model.predict(text_dataset(TEXTS), verbose=0))
+    assert reloaded.get_layer("text_to_ids").vocabulary == layer.vocabulary
+    texts = np.array(TEXTS, dtype=object)
+    for name in ("probabilities", "attention"):
+        np.testing.assert_array_equal(reloaded.predict(texts, verbose=0)[name], model.predict(texts, verbose=0)[name])
+
+
+def test_model_file_alone_predicts_like_the_cli(trained, tmp_path):
+    run_dir, _ = trained
+    cli = main(["predict", "--run", str(run_dir), *TEXTS, "--explain", "--out", str(tmp_path / "p.csv")])
+    raw = model_file_predict_in_subprocess(run_dir, TEXTS)  # a fresh interpreter: import apps, load_model
+    rows = cli["predictions"]
+    assert raw["label"] == [row["label"] for row in rows]
+    np.testing.assert_allclose(raw["probability"], [row["probability"] for row in rows], atol=2e-6)
+    weights = np.array(raw["attention"]).reshape(len(TEXTS), -1)
+    for row, text_weights in zip(rows, weights):
+        shown = [float(pair.split(":")[1]) for pair in row["attention"].split()]
+        np.testing.assert_allclose(text_weights[:len(shown)], shown, atol=6e-4)
+
+
+def test_a_run_without_model_keras_asks_to_be_retrained(trained, tmp_path):
+    run_dir, _ = trained
+    old = tmp_path / "old"
+    (old / "checkpoints").mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "text.json"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    (old / "checkpoints" / "best.keras").write_bytes((run_dir / "checkpoints" / "best.keras").read_bytes())
+    with pytest.raises(UsageError, match="train it again"):
+        sentiment.load(old)
 
 
 def test_export_serves_raw_strings_with_parity(trained, tmp_path):
@@ -100,7 +136,7 @@ def test_export_serves_raw_strings_with_parity(trained, tmp_path):
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
     assert serve.structured_input_signature[1]["text"].dtype == tf.string
     outputs = serve(text=tf.constant(TEXTS))
-    expected = APP.predictor(sentiment.load(run_dir)).probabilities(np.array(TEXTS, dtype=object))
+    expected = predict_texts(sentiment.load(run_dir).model, TEXTS)["probabilities"]
     np.testing.assert_allclose(outputs["probabilities"].numpy(), expected, atol=1e-5)
     assert [v.decode() for v in outputs["label"].numpy()] == [["negative", "positive"][i] for i in expected.argmax(1)]
 
@@ -165,7 +201,7 @@ def test_other_models_train_and_predict(model, extra, layer, word_vectors, tmp_p
         code = run(main, ["predict", "--run", str(run_dir), "--explain", "fine"], prog="sentiment")
         assert code == 2 and "--explain needs a run trained with --attention" in capsys.readouterr().err
     if model == "gru":  # frozen word2vec rows are kept as given
-        vocabulary = trained.get_layer("vectorizer").get_vocabulary()
+        vocabulary = sentiment.load(run_dir).model.get_layer("text_to_ids").vocabulary
         matrix = trained.get_layer("embedding").get_weights()[0]
         for word, vector in vectors.items():
             np.testing.assert_allclose(matrix[vocabulary.index(word)], vector)

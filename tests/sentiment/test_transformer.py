@@ -12,9 +12,10 @@ import tensorflow as tf
 
 import apps.sentiment as sentiment
 from apps.sentiment import generate, main
-from apps.sentiment.app import APP
+from apps.sentiment.inference import predict_texts
 from apps.sentiment.transformer import default_preset
 from shared.errors import UsageError
+from tests.helpers import model_file_predict_in_subprocess
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -51,22 +52,26 @@ def test_transformer_fine_tunes_in_two_phases_and_serves_strings(preset, tmp_pat
     assert metrics["epochs"] == 2 and 0.0 <= metrics["test"]["accuracy"] <= 1.0
     history = pd.read_csv(run_dir / "history.csv")
     assert history["phase"].tolist() == ["head", "fine_tune"]
-    assert (run_dir / "tokenizer" / "vocab.txt").read_text().split("\n")[:5] == SPECIAL
+    assert not (run_dir / "tokenizer").exists()  # the vocabulary is inside model.keras
     resolved = json.loads((run_dir / "config.json").read_text())["resolved"]["sequence_length"]
     assert "1.5 x the 95th percentile" in resolved["reason"]
     info = json.loads((run_dir / "text.json").read_text())
     assert info["sequence_length"] == min(64, resolved["value"] + 2)  # [CLS], [SEP]; the preset's limit
-    evaluated = main(["evaluate", "--run", str(run_dir)])["test"]  # the tokenizer rebuilt from the run folder
+    evaluated = main(["evaluate", "--run", str(run_dir)])["test"]  # model.keras: tokenizer, network, labels
     assert evaluated["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
     assert evaluated["loss"] == pytest.approx(metrics["test"]["loss"], abs=1e-6)
     trained = sentiment.load(run_dir)
-    backbone = trained.model.get_layer(original.name)
+    assert trained.model.get_layer("preprocessor").tokenizer.get_vocabulary()[:5] == SPECIAL
+    backbone = trained.network.get_layer(original.name)
     changed = [not np.allclose(a, b) for a, b in zip(original.get_weights(), backbone.get_weights())]
     assert any(changed)  # the second phase trained the encoder
     texts = np.array(["the plot was not bad at all", "the room was dull"], dtype=object)
     rows = main(["predict", "--run", str(run_dir), *texts])["predictions"]
-    expected = APP.predictor(trained).probabilities(texts)
+    expected = predict_texts(trained.model, texts)["probabilities"]
     assert [row["probability"] for row in rows] == pytest.approx(expected.max(1).tolist(), abs=1e-5)
+    raw = model_file_predict_in_subprocess(run_dir, list(texts))  # a fresh interpreter, safe mode
+    assert raw["label"] == [row["label"] for row in rows]
+    np.testing.assert_allclose(raw["probability"], [row["probability"] for row in rows], atol=1e-5)
     result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
     assert result["max_abs_difference"] <= 1e-4
     serve = tf.saved_model.load(str(tmp_path / "sm")).signatures["serving_default"]
