@@ -1,6 +1,6 @@
-"""The rows of the README's bad-input table: each writes one bad data set.
+"""The rows of the bad-input table of docs/bad-input.md: each writes one bad data set.
 
-A `Row` names its app, a short description of the bad input (the README's
+A `Row` names its app, a short description of the bad input (the doc's
 "bad input" column), and `make(tmp) -> (--data value, text the message
 must name, words it must contain)` from `bad_input_fixtures`. `skip` is a
 tiny argv for a `--skip-bad` run, or None where the input cannot be skipped
