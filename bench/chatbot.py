@@ -83,14 +83,19 @@ def fit_timed(model, train, validation, epochs):
     return timer.times, history.history
 
 
-def plain_respond(model, vocabulary, context, length):
+def plain_respond(model, context, length):
     """The usual hand-written greedy loop: the whole model once per token."""
+    from shared.text import (  # deferred as the bench's other imports: TensorFlow on use only
+        END_ID,
+        START_ID,
+    )
+
     decoder = np.zeros((1, length + 1), "int32")
-    decoder[0, 0] = vocabulary.start_id
+    decoder[0, 0] = START_ID
     for index in range(length):
         logits = model({"context": context[None], "decoder_input": decoder}, training=False)
         token = int(np.argmax(logits[0, index]))
-        if token == vocabulary.end_id:
+        if token == END_ID:
             break
         decoder[0, index + 1] = token
     return decoder
@@ -111,24 +116,24 @@ def run(args):
     from apps.chatbot import arrays
     from apps.chatbot.config import ChatbotConfig
     from apps.chatbot.data import load_data
+    from apps.chatbot.decoding import Generator, make_sampler
     from apps.chatbot.evaluation import generator_metrics
-    from apps.chatbot.inference import Generator, make_sampler
     from apps.chatbot.model import build_generator, compile_generator
     from shared.app import steps_per_epoch
 
     config = ChatbotConfig(data=getattr(args, "data", None), epochs=EPOCHS)
     data = load_data(config)
-    vocabulary = arrays.vocabulary_of(data, config)
-    train = arrays.generator_arrays(vocabulary, data.train, config)
-    test = arrays.generator_arrays(vocabulary, data.test, config)
+    texts = arrays.WordTexts(arrays.vocabulary_of(data, config).tokens, config)
+    train = arrays.generator_arrays(texts, data.train, config)
+    test = arrays.generator_arrays(texts, data.test, config)
     result = {"data": data.source, "epochs": EPOCHS, "train_examples": len(data.train)}
     for name in ("ours", "plain"):
         keras.utils.set_random_seed(config.seed)
         if name == "ours":
-            model = compile_generator(build_generator(config, vocabulary.size), config.learning_rate,
+            model = compile_generator(build_generator(config, texts.size), config.learning_rate,
                                       steps_per_epoch(len(data.train), config.batch_size) * EPOCHS)
         else:
-            model = plain_model(config, vocabulary.size)
+            model = plain_model(config, texts.size)
         times, _ = fit_timed(model, arrays.dataset(train, config.batch_size, shuffle=True, seed=config.seed),
                              arrays.dataset(test, 256), EPOCHS)
         steady = float(np.median(times[1:])) if len(times) > 1 else times[0]
@@ -138,13 +143,13 @@ def run(args):
             "token_accuracy" if name == "ours" else "accuracy"])
         contexts = test[0]["context"][:RESPONSES]
         if name == "ours":
-            generator = Generator(model, vocabulary, config.response_length, make_sampler("greedy"))
-            metrics, _ = generator_metrics(generator, model, vocabulary, data.test, config)
+            generator = Generator(model, config.response_length, make_sampler("greedy"))
+            metrics, _ = generator_metrics(generator, model, texts, data.test, config)
             result["ours_follow_up_exact_match"] = metrics["follow_up_exact_match"]
-            rate = responses_per_second(generator.respond, contexts)
+            rate = responses_per_second(lambda c, g=generator: g.generate(c[None]), contexts)
         else:
             rate = responses_per_second(
-                lambda c, m=model: plain_respond(m, vocabulary, c, config.response_length), contexts)
+                lambda c, m=model: plain_respond(m, c, config.response_length), contexts)
         result[f"{name}_responses_per_second"] = round(rate, 2)
     result["train_speed_ratio"] = round(result["ours_examples_per_second"] / result["plain_examples_per_second"], 3)
     result["response_speed_ratio"] = round(result["ours_responses_per_second"] / result["plain_responses_per_second"], 3)

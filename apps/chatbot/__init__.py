@@ -9,6 +9,11 @@ Python API (the CLI's options as keyword arguments)::
     # [{"context": ..., "response": ...}]: turns separated by "||" (separator=...),
     # or each conversation as a list of turns
     chatbot.export(run.path, "out/")
+
+`RUN/model.keras` alone answers too (`import apps` registers its layers):
+`keras.saving.load_model(path, safe_mode=True).predict(np.array(conversations,
+dtype=object))`, each conversation one string, its turns joined by "||";
+it returns {"response": ...} (see apps/chatbot/inference.py).
 """
 
 from shared.app import python_api

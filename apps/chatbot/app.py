@@ -1,10 +1,14 @@
 """The chatbot's App declaration: its hooks on the shared lifecycle, and `chat`.
 
 One model per run: the hierarchical or seq2seq generator (a vocabulary of
-the training words, `vocabulary.json`) or the retrieval dual encoder (from
-scratch on that vocabulary, or on a pretrained BERT preset whose tokenizer
-is kept as `bert_tokenizer.json`), whose knowledge base (the distinct
-training responses and their embeddings) is saved with the run.
+the training words, `shared.text`) or the retrieval dual encoder (from
+scratch on that vocabulary, or on a pretrained BERT preset and its
+tokenizer), whose knowledge base is the distinct training responses.
+`model.keras` carries all of it (`apps.chatbot.inference`): the tokenizer
+and vocabulary, the decoding or the knowledge base and its embeddings;
+conversations (a (N, turns) string array) in, the answer out. The files
+`vocabulary.json`, `candidates.json` and `candidate_embeddings.npy` are
+written for people and never read back.
 """
 
 from __future__ import annotations
@@ -18,11 +22,19 @@ from pathlib import Path
 import numpy as np
 
 from apps.chatbot import chat
-from apps.chatbot.arrays import WordTexts, dataset, generator_arrays, vocabulary_of
+from apps.chatbot.arrays import BertTexts, WordTexts, dataset, generator_arrays, vocabulary_of
 from apps.chatbot.config import DECODINGS, ChatbotConfig
 from apps.chatbot.data import ChatData, knowledge_base, load_data, load_eval_data
 from apps.chatbot.evaluation import held_out_metrics
-from apps.chatbot.inference import Bot
+from apps.chatbot.inference import (
+    Bot,
+    decoded,
+    generative_bot,
+    response_decoder,
+    retrieval_bot,
+    texts_of,
+    variant,
+)
 from apps.chatbot.model import (
     build_generator,
     build_pretrained_retrieval,
@@ -32,16 +44,15 @@ from apps.chatbot.model import (
     side_encoder,
 )
 from apps.chatbot.monitor import monitor_callbacks
+from apps.chatbot.preprocessing import SEPARATOR, conversation_array
 from apps.chatbot.pretrained import (
-    BertTexts,
+    CONTEXT_LENGTH,
+    RESPONSE_LENGTH,
     load_backbone,
     load_tokenizer,
     preset_folder,
-    tokenizer_from_state,
-    tokenizer_state,
 )
 from apps.chatbot.serving import export_bot
-from apps.chatbot.text import Vocabulary
 from shared.app import App, rows_to_csv
 from shared.cli import Verb, add_export_arguments, add_run_argument
 from shared.distribute import predict
@@ -52,31 +63,38 @@ log = logging.getLogger("annsuite")
 
 EXPORT_CONTEXTS = 5
 EXPORT_DECODINGS = ("greedy", "beam")
+EXAMPLES_FILE = Path("examples") / "contexts.json"
 
 
 @dataclass
 class TrainingData:
-    """What a training run works on: the examples, and the text inputs the run adds.
+    """What a training run works on: the examples, and what the run adds.
 
-    `vocabulary` (the training words) or `texts` (the dual encoder's inputs)
-    are set once the run folder exists; `test_samples` by `test_metrics`.
+    `texts` (the network's inputs, on the layers model.keras carries) is
+    set once the run folder exists; `bank` (the knowledge base and its
+    embeddings) after training; `test_samples` by `test_metrics`.
     """
 
     examples: ChatData
     preset: str | None = None
-    vocabulary: Vocabulary | None = None
     texts: object = None
+    bank: tuple | None = None
     test_samples: list = field(default_factory=list)
 
 
-def save_knowledge_base(path, model, texts, examples):
-    """The knowledge base's responses and their embeddings, saved with the run."""
-    candidates = knowledge_base(examples)
-    embeddings = predict(side_encoder(model, "response"), texts.response_inputs(candidates))
-    replace_atomically(lambda tmp: np.save(tmp, embeddings.astype("float32")),
-                       path / "candidate_embeddings.npy")
+def knowledge(network, data):
+    """(responses, embeddings) of the knowledge base: the distinct training responses."""
+    if data.bank is None:
+        candidates = knowledge_base(data.examples.train)
+        embeddings = predict(side_encoder(network, "response"), data.texts.response_inputs(candidates))
+        data.bank = (candidates, np.asarray(embeddings, "float32"))
+    return data.bank
+
+
+def save_knowledge_base(path, candidates, embeddings):
+    """For people (never read back: model.keras holds the bank): the responses and their embeddings."""
+    replace_atomically(lambda tmp: np.save(tmp, embeddings), path / "candidate_embeddings.npy")
     write_json(path / "candidates.json", candidates)
-    return len(candidates)
 
 
 def contexts_of(inputs, separator):
@@ -87,8 +105,18 @@ def contexts_of(inputs, separator):
         history = [str(turn).strip() for turn in turns if str(turn).strip()]
         if not history:
             raise UsageError(f"empty context {item!r}")
+        if any(SEPARATOR in turn for turn in history):
+            raise UsageError(f"a turn of {item!r} holds {SEPARATOR!r}, which separates the turns of model.keras' input")
         histories.append(history)
     return histories
+
+
+def export_decoding(trained, decoding):
+    """The decoding of an export: greedy or beam (default: the run's, else greedy)."""
+    if decoding not in (None, *EXPORT_DECODINGS):
+        raise UsageError("export decodes with greedy or beam (sampling has no parity check)")
+    run_decoding = trained.config.decoding
+    return decoding or (run_decoding if run_decoding in EXPORT_DECODINGS else "greedy")
 
 
 def evaluate_arguments(parser):
@@ -117,30 +145,33 @@ class ChatbotApp(App):
 
     def on_run_start(self, run, data):
         config = run.config
+        examples = data.examples
+        held_out = examples.test or examples.validation
+        # Held-out conversations for the export's parity check (like the classifier's examples/).
+        write_json(run.path / EXAMPLES_FILE, [list(e.context) for e in held_out[:EXPORT_CONTEXTS]])
         if config.encoder == "pretrained":
             tokenizer = load_tokenizer(data.preset)
-            data.texts = BertTexts(tokenizer, config)
-            write_json(run.path / "bert_tokenizer.json", tokenizer_state(tokenizer))
+            data.texts = BertTexts(tokenizer.get_vocabulary(), tokenizer.lowercase, config, CONTEXT_LENGTH,
+                                   RESPONSE_LENGTH)
             return
-        data.vocabulary = vocabulary_of(data.examples, config)
-        write_json(run.path / "vocabulary.json", data.vocabulary.words)
-        if config.model == "retrieval":
-            data.texts = WordTexts(data.vocabulary, config)
+        vocabulary = vocabulary_of(examples, config)
+        write_json(run.path / "vocabulary.json", vocabulary.tokens)  # for people: ids are positions; not read back
+        data.texts = WordTexts(vocabulary.tokens, config)
 
     # ---- training ----
     def build_task(self, config, data):
         if config.model != "retrieval":
-            return build_generator(config, data.vocabulary.size)
+            return build_generator(config, data.texts.size)
         if config.encoder == "pretrained":
             return build_pretrained_retrieval(config, load_backbone(data.preset), data.texts.context_length,
                                               data.texts.response_length)
-        return build_retrieval(config, data.vocabulary.size)
+        return build_retrieval(config, data.texts.size)
 
     def datasets(self, config, data):
         examples = data.examples
         if config.model != "retrieval":
-            train = generator_arrays(data.vocabulary, examples.train, config)
-            validation = generator_arrays(data.vocabulary, examples.validation, config)
+            train = generator_arrays(data.texts, examples.train, config)
+            validation = generator_arrays(data.texts, examples.validation, config)
             return (dataset(train, config.batch_size, shuffle=True, seed=config.seed),
                     dataset(validation, 256))
         train = data.texts.training_inputs(examples.train)
@@ -149,7 +180,7 @@ class ChatbotApp(App):
                 dataset(validation, config.batch_size, in_batch=True))
 
     def callbacks(self, run, data, task):
-        return monitor_callbacks(run, data.examples.validation, data.vocabulary, data.texts)
+        return monitor_callbacks(run, data.examples.validation, data.texts)
 
     def compile(self, task, phase, config, steps):
         compile_task = compile_retrieval if config.model == "retrieval" else compile_generator
@@ -159,9 +190,16 @@ class ChatbotApp(App):
         return len(data.examples.train)
 
     def test_metrics(self, model, data, config):
-        metrics, data.test_samples = held_out_metrics(model, config, data.examples.test, data.vocabulary,
-                                                      data.texts)
+        metrics, data.test_samples = held_out_metrics(model, config, data.examples.test, data.texts)
         return metrics
+
+    def inference_model(self, network, data, config):
+        """Conversations (N, turns) strings -> the answer (and attention, or candidates and scores)."""
+        if config.model != "retrieval":
+            return generative_bot(data.texts.context_layer, response_decoder(network, config))
+        candidates, embeddings = knowledge(network, data)
+        return retrieval_bot(data.texts.context_layer, side_encoder(network, "context"), candidates, embeddings,
+                             config.top_k)
 
     def summary(self, run, data, model):
         config = run.config
@@ -169,33 +207,21 @@ class ChatbotApp(App):
         extra = {"model": config.model, "skipped": examples.skipped, "train_examples": len(examples.train),
                  "source": examples.source}
         if config.model == "retrieval":
-            extra["knowledge_base"] = save_knowledge_base(run.path, model, data.texts, examples.train)
+            candidates, embeddings = knowledge(model, data)
+            save_knowledge_base(run.path, candidates, embeddings)
+            extra["knowledge_base"] = len(candidates)
         else:
-            extra["vocabulary"] = data.vocabulary.size
+            extra["vocabulary"] = data.texts.size
         write_json(run.path / "test_samples.json", data.test_samples)
         return extra
 
-    # ---- a trained run ----
-    def restore(self, path, config):
-        """The vocabulary or tokenizer of the run, and a retriever's knowledge base."""
-        state = {"vocabulary": None, "texts": None, "candidates": None, "embeddings": None}
-        if config.encoder == "pretrained":
-            state["texts"] = BertTexts(tokenizer_from_state(read_json(path / "bert_tokenizer.json")), config)
-        else:
-            state["vocabulary"] = Vocabulary(read_json(path / "vocabulary.json"))
-            if config.model == "retrieval":
-                state["texts"] = WordTexts(state["vocabulary"], config)
-        if config.model == "retrieval" and (path / "candidates.json").is_file():
-            state["candidates"] = read_json(path / "candidates.json")
-            state["embeddings"] = np.load(path / "candidate_embeddings.npy")
-        return state
-
+    # ---- a trained run: model.keras carries the tokenizer, vocabulary, decoding, knowledge base ----
     def evaluate(self, trained, data=None, skip_bad=False):
         """Metrics on the run's held-out test split, or on every example of `data`."""
         config = dataclasses.replace(trained.config, skip_bad=skip_bad)
         examples = load_eval_data(config, data) if data else load_data(config).test
-        metrics, samples = held_out_metrics(trained.model, config, examples, trained.state["vocabulary"],
-                                            trained.state["texts"])
+        texts = texts_of(trained.model, config, RESPONSE_LENGTH)
+        metrics, samples = held_out_metrics(trained.network, config, examples, texts)
         result = {"test": metrics, "data": data or "held-out test split", "samples": samples[:5]}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: %s", metrics)
@@ -204,20 +230,17 @@ class ChatbotApp(App):
     def predict_rows(self, trained, inputs, separator="||", decoding=None):
         """context, response of each conversation (turns separated by `separator`)."""
         histories = contexts_of(inputs, separator)
-        bot = Bot(trained, decoding)
-        return [{"context": item if isinstance(item, str) else separator.join(history),
-                 "response": bot.respond(history)["response"]}
-                for item, history in zip(inputs, histories)]
+        outputs = variant(trained.model, decoding).predict(conversation_array(histories), verbose=0)
+        return [{"context": item if isinstance(item, str) else separator.join(history), "response": response}
+                for item, history, response in zip(inputs, histories, decoded(outputs["response"]))]
 
     def export(self, trained, out, decoding=None):
-        """SavedModel: a list of context strings in, the response string out (checked)."""
-        if decoding not in (None, *EXPORT_DECODINGS):
-            raise UsageError("export decodes with greedy or beam (sampling has no parity check)")
-        run_decoding = trained.config.decoding
-        bot = Bot(trained, decoding or (run_decoding if run_decoding in EXPORT_DECODINGS else "greedy"))
-        examples = load_data(trained.config)
-        contexts = [list(e.context) for e in (examples.test or examples.validation)[:EXPORT_CONTEXTS]]
-        return export_bot(bot, contexts, out)
+        """SavedModel: a conversation's turns (strings) in, the response string out (checked)."""
+        model = variant(trained.model, export_decoding(trained, decoding))
+        examples = trained.path / EXAMPLES_FILE
+        if not examples.is_file():
+            raise UsageError(f"{trained.path}: no {EXAMPLES_FILE} (the export's check); train it again")
+        return export_bot(model, read_json(examples), out)
 
     # ---- command line ----
     def predict_arguments(self, parser):

@@ -17,7 +17,7 @@ import sacrebleu
 import tensorflow as tf
 
 from apps.chatbot.arrays import generator_arrays, unique_pool
-from apps.chatbot.inference import Generator, make_sampler
+from apps.chatbot.decoding import Generator, make_sampler
 from apps.chatbot.model import side_encoder
 from shared.distribute import predict
 
@@ -45,11 +45,11 @@ def token_losses(model, inputs, targets, weights, batch_size=256):
     return np.concatenate(sums) if sums else np.zeros(0), weights.sum(axis=1)
 
 
-def generator_metrics(generator, model, vocabulary, examples, config):
+def generator_metrics(generator, model, texts, examples, config):
     """exact_match, bleu, perplexity (each also first_turn_ and follow_up_)."""
-    inputs, targets, weights = generator_arrays(vocabulary, examples, config)
-    predicted = [vocabulary.text(row) for row in generator.ids(inputs["context"])]
-    references = [vocabulary.text(row) for row in targets]
+    inputs, targets, weights = generator_arrays(texts, examples, config)
+    predicted = texts.texts(generator.ids(inputs["context"]))
+    references = texts.texts(targets)
     nll, counts = token_losses(model, inputs, targets, weights)
     metrics = {}
     for prefix, chosen in groups(examples).items():
@@ -106,14 +106,14 @@ def retrieval_metrics(texts, context_encoder, response_encoder, examples):
     return metrics, samples
 
 
-def held_out_metrics(model, config, examples, vocabulary=None, texts=None):
-    """(metrics, samples) of a trained model on held-out examples.
+def held_out_metrics(model, config, examples, texts):
+    """(metrics, samples) of a trained network on held-out examples.
 
-    Generators decode greedily with the run's `vocabulary`; retrievers rank
-    with the run's `texts` (the inputs of its dual encoder).
+    `texts` makes the network's inputs (`apps.chatbot.arrays`); generators
+    decode greedily, retrievers rank the examples' distinct responses.
     """
     if config.model == "retrieval":
         return retrieval_metrics(texts, side_encoder(model, "context"), side_encoder(model, "response"),
                                  examples)
-    generator = Generator(model, vocabulary, config.response_length, make_sampler("greedy"))
-    return generator_metrics(generator, model, vocabulary, examples, config)
+    generator = Generator(model, config.response_length, make_sampler("greedy"))
+    return generator_metrics(generator, model, texts, examples, config)

@@ -1,10 +1,19 @@
-"""The chatbot's own layers: the word level of the hierarchical encoder, in-batch similarity."""
+"""The chatbot's own layers: the word level of the hierarchical encoder, in-batch similarity, copying.
+
+`import apps` imports this module, so it also imports every other chatbot
+layer that `model.keras` and `checkpoints/best.keras` hold (the retrieval
+encoder, the preprocessing, decoding and knowledge-base layers): then
+`keras.saving.load_model(..., safe_mode=True)` finds them all.
+"""
 
 from __future__ import annotations
 
 import keras
 from keras import ops
 
+from apps.chatbot.decoding import ResponseBank, ResponseDecoder  # noqa: F401 - registered for load_model
+from apps.chatbot.preprocessing import BertInputs, ContextIds  # noqa: F401 - registered for load_model
+from apps.chatbot.turn_encoder import TurnAttentionEncoder  # noqa: F401 - registered for load_model
 from shared.layers.attention import AttentionPooling
 
 

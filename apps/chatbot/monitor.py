@@ -15,9 +15,9 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from apps.chatbot.inference import Generator, make_sampler  # noqa: E402
+from apps.chatbot.arrays import window  # noqa: E402
+from apps.chatbot.decoding import Generator, make_sampler  # noqa: E402
 from apps.chatbot.model import side_encoder  # noqa: E402
-from apps.chatbot.text import tokenize, window  # noqa: E402
 from shared.callbacks import ImageLogger, SummaryWriterCallback, figure_to_image  # noqa: E402
 
 SAMPLES = 6
@@ -75,26 +75,24 @@ def table(examples, responses):
     return "\n".join(lines)
 
 
-def generator_callbacks(run, vocabulary, examples):
+def generator_callbacks(run, texts, examples):
     config = run.config
     shown = fixed_examples(examples)
-    contexts = vocabulary.contexts([e.context for e in shown], config.utterances, config.utterance_length)
+    contexts = texts.contexts([e.context for e in shown])
     state = {}
 
     def generator(model):
         if state.get("model") is not model:
-            state.update(model=model, generator=Generator(model, vocabulary, config.response_length,
-                                                          make_sampler("greedy")))
+            state.update(model=model, generator=Generator(model, config.response_length, make_sampler("greedy")))
         return state["generator"]
 
     def make_text(model, epoch):
-        ids = generator(model).ids(contexts)
-        return table(shown, [vocabulary.text(row) for row in ids])
+        return table(shown, texts.texts(generator(model).ids(contexts)))
 
     def make_images(model, epoch):
-        _, word_weights, utterance_weights = generator(model).respond(contexts[0])
+        word_weights, utterance_weights = generator(model).attention(contexts[0])
         recent = window(shown[0].context, config.context_turns)
-        tokens = [[]] * (config.utterances - len(recent)) + tokenize(recent)
+        tokens = [[]] * (config.utterances - len(recent)) + texts.tokens(recent)
         return {"attention": attention_figure(recent, tokens, word_weights, utterance_weights)}
 
     return [ImageLogger(run.path, make_images), DialogueText(run.path, make_text)]
@@ -113,13 +111,13 @@ def retrieval_callbacks(run, texts, examples):
     return [DialogueText(run.path, make_text)]
 
 
-def monitor_callbacks(run, examples, vocabulary=None, texts=None):
+def monitor_callbacks(run, examples, texts):
     """The app's per-epoch TensorBoard writers (before the standard callbacks).
 
-    Generators need the run's `vocabulary`, retrievers its `texts`.
+    `texts` makes the network's inputs (`apps.chatbot.arrays`).
     """
     if not examples:
         return []
     if run.config.model == "retrieval":
         return retrieval_callbacks(run, texts, examples)
-    return generator_callbacks(run, vocabulary, examples)
+    return generator_callbacks(run, texts, examples)

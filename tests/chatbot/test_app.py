@@ -2,6 +2,7 @@
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -14,7 +15,7 @@ from apps.chatbot import main
 from apps.chatbot.inference import Bot
 from apps.chatbot.monitor import DialogueText
 from shared.errors import UsageError
-from tests.helpers import api_predict_in_subprocess, event_tags
+from tests.helpers import api_predict_in_subprocess, event_tags, model_file_predict_in_subprocess
 
 TINY = ["--epochs", "1", "--dialogues", "160", "--embedding-dim", "8", "--units", "16",
         "--attention-units", "8", "--turns", "2", "--utterance-length", "10",
@@ -43,8 +44,31 @@ def test_train_writes_the_run_folder(trained):
     assert json.loads((run_dir / "metrics.json").read_text()) == metrics
     assert json.loads((run_dir / "config.json").read_text())["config"]["model"] == "hierarchical"
     assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1]
-    assert (run_dir / "checkpoints" / "best.keras").is_file()
-    assert len(json.loads((run_dir / "vocabulary.json").read_text())) > 50
+    assert (run_dir / "checkpoints" / "best.keras").is_file() and (run_dir / "model.keras").is_file()
+    vocabulary = json.loads((run_dir / "vocabulary.json").read_text())  # for people
+    assert vocabulary[:4] == ["[PAD]", "[UNK]", "[START]", "[END]"] and len(vocabulary) > 50
+    held_out = json.loads((run_dir / "examples" / "contexts.json").read_text())  # the export's check
+    assert len(held_out) == 5 and all(isinstance(turn, str) for context in held_out for turn in context)
+
+
+def test_model_keras_answers_raw_conversations_like_the_cli(trained, capsys):
+    inputs = ["do you have the red hat? || how much is it?", "what is the weather in paris today?",
+              "is the red hat in stock? || yes, the red hat is in stock. || how much?"]
+    cli = main(["predict", "--run", str(trained[0]), *inputs])["predictions"]
+    raw = model_file_predict_in_subprocess(trained[0], inputs)
+    assert raw["response"] == [row["response"] for row in cli]
+    assert len(raw["utterance_attention"]) == 3 and len(raw["utterance_attention"][0]) == 5
+
+
+def test_side_files_are_not_read_back_and_a_run_without_model_keras_asks_to_be_retrained(trained, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(trained[0], copy, ignore=shutil.ignore_patterns(".lock", "vocabulary.json",
+                                                                     "test_samples.json"))
+    question = ["do you have the red hat? || how much is it?"]
+    assert chatbot.load(copy).predict(question) == chatbot.load(trained[0]).predict(question)
+    (copy / "model.keras").unlink()
+    with pytest.raises(UsageError, match="train it again"):
+        chatbot.load(copy)
 
 
 def test_tensorboard_has_losses_samples_and_attention(trained):
@@ -131,6 +155,8 @@ def test_bad_predict_chat_and_export_options_are_usage_errors(trained, tmp_path)
     model = chatbot.load(trained[0])
     with pytest.raises(UsageError, match="empty context"):
         model.predict([" || "])
+    with pytest.raises(UsageError, match="separates the turns"):
+        model.predict([["is the red hat || in stock?", "how much?"]])
     with pytest.raises(UsageError, match="--once"):
         main(["chat", "--run", str(trained[0]), "--once", "  "])
     with pytest.raises(UsageError, match="sampling"):
@@ -162,6 +188,8 @@ def test_retrieval_returns_the_known_answer(tmp_path, capsys):
                     "--attention-units", "8", "--patience", "0", "--dropout", "0", "--turns", "0",
                     "--utterance-length", "8", "--response-length", "8"])
     assert metrics["test"]["recall_at_1"] == 1.0 and metrics["knowledge_base"] == len(KNOWLEDGE)
+    for name in ("candidates.json", "candidate_embeddings.npy", "vocabulary.json"):  # for people only
+        (run_dir / name).unlink()
     reply = main(["chat", "--run", str(run_dir), "--once", "how old are you?", "--top", "3"])
     assert reply["response"] == "i am two years old." and len(reply["candidates"]) == 3
     result = main(["export", "--run", str(run_dir), "--out", str(tmp_path / "sm")])
@@ -169,6 +197,8 @@ def test_retrieval_returns_the_known_answer(tmp_path, capsys):
         context=tf.constant(["where do you live?"]))
     assert served["response"].numpy().decode() == "i live in a terminal."
     assert served["candidates"].shape == (5,) and served["scores"].numpy()[0] >= served["scores"].numpy()[1]
+    raw = model_file_predict_in_subprocess(run_dir, ["where do you live?", "hi || can you sing?"])
+    assert raw["response"] == ["i live in a terminal.", "only in binary."] and len(raw["candidates"]) == 10
 
 
 def test_retrieval_follow_up_takes_the_slot_from_earlier_turns(tmp_path):

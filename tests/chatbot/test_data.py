@@ -1,17 +1,19 @@
-"""Loaders (TSV, chatterbot YAML, JSON lines), validation, windowing, generated dialogues."""
+"""Loaders (TSV, chatterbot YAML, JSON lines), validation, windowing (shared/text), generated dialogues."""
 
 import json
 
 import numpy as np
 import pytest
 
+from apps.chatbot.arrays import WordTexts, window
 from apps.chatbot.config import ChatbotConfig
 from apps.chatbot.data import examples_of, load_data
 from apps.chatbot.dialogues import generate
 from apps.chatbot.formats import read_dialogues
-from apps.chatbot.text import Vocabulary, build_vocabulary, detokenize, tokenize, window
+from apps.chatbot.preprocessing import conversation_array
 from shared.data import BadInputs
 from shared.errors import DataError
+from shared.text import END_ID, START_ID, WordTokenizer
 
 YAML = """categories:
 - greetings
@@ -92,26 +94,36 @@ def test_load_data_splits_real_dialogues_without_leaks(tmp_path):
     assert len(data.train) + len(data.validation) + len(data.test) == 60
 
 
+def texts_of(texts, **options):
+    config = ChatbotConfig(**options)
+    return WordTexts(WordTokenizer().vocabulary(texts).tokens, config)
+
+
 def test_window_keeps_the_last_exchanges_and_pads_at_the_start():
     history = ["q1", "a1", "q2", "a2", "q3"]
     assert window(history, 1) == ["q2", "a2", "q3"]
     assert window(history, 0) == ["q3"]
     assert window(history, 5) == history
-    vocabulary = Vocabulary(build_vocabulary(history, 100))
-    ids = vocabulary.contexts([history, ["q3"]], utterances=3, length=4)
+    texts = texts_of(history, turns=1, utterance_length=4)
+    ids = texts.contexts([history, ["q3"]])
     assert ids.shape == (2, 3, 4)
     assert (ids[1, :2] == 0).all() and (ids[1, 2] == ids[0, 2]).all()
-    graph = vocabulary.tf_context(np.array(["q3"], dtype=object), 3, 4).numpy()
-    np.testing.assert_array_equal(graph, ids[1])
+    np.testing.assert_array_equal(ids[0, :, 0], [texts.vocabulary.index(w) for w in ("q2", "a2", "q3")])
+    # The raw layout: turns joined by "||"; blank turns and spaces around them are ignored.
+    raw = texts.context_ids(np.array(["q3", " || q2||a2 ||  || q3 "], dtype=object)).numpy()
+    np.testing.assert_array_equal(raw[0], ids[1])
+    np.testing.assert_array_equal(raw[1], ids[0])
+    assert list(conversation_array([["q2", "a2"], ["q3"]])) == ["q2 || a2", "q3"]
 
 
 def test_tokens_round_trip_and_responses_end_with_end():
-    assert tokenize(["Hi, you!"]) == [["hi", ",", "you", "!"]]
-    assert detokenize(["hi", ",", "you", "!"]) == "hi, you!"
-    vocabulary = Vocabulary(build_vocabulary(["yes, the red hat."], 50))
-    inputs, targets = vocabulary.responses(["yes, the red hat."], 8)
-    assert inputs[0, 0] == vocabulary.start_id and vocabulary.end_id in targets[0]
-    assert vocabulary.text(targets[0]) == "yes, the red hat."
+    texts = texts_of(["yes, the red hat."], response_length=8)
+    assert texts.tokens(["Hi, you!"]) == [["hi", ",", "you", "!"]]
+    inputs, targets = texts.teacher_forcing(["yes, the red hat."])
+    ids = texts.responses(["yes, the red hat."])[0].tolist()  # yes ￭, the red hat ￭. and padding
+    assert inputs[0].tolist() == [START_ID, *ids] and targets[0].tolist() == [*ids[:6], END_ID, 0, 0]
+    assert texts.texts(targets) == ["yes, the red hat."]
+    assert texts.texts([[texts.vocabulary.index("red"), 1, END_ID, 5]]) == ["red [UNK]"]
 
 
 def test_generated_dialogues_need_context_and_hold_out_combinations():

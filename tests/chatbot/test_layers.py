@@ -4,8 +4,17 @@ import keras
 import numpy as np
 import pytest
 
+from apps.chatbot.config import ChatbotConfig
+from apps.chatbot.decoding import ResponseBank
+from apps.chatbot.inference import generative_bot, response_decoder, retrieval_bot
 from apps.chatbot.layers import CopyGenerator, InBatchSimilarity, UtteranceEncoder
+from apps.chatbot.model import build_generator, build_retrieval, side_encoder
+from apps.chatbot.preprocessing import BertInputs, ContextIds
 from apps.chatbot.turn_encoder import TurnAttentionEncoder
+from shared.text import SPECIALS
+
+WORDS = [*SPECIALS, "hi", "you", "red", "hat", "\uffed?"]
+BERT_WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hi", "you", "red", "hat", "?"]
 
 CASES = [
     (UtteranceEncoder, {"vocabulary_size": 30, "embedding_dim": 8, "units": 12,
@@ -14,6 +23,11 @@ CASES = [
     (InBatchSimilarity, {"scale": 7.5}),
     (TurnAttentionEncoder, {"vocabulary_size": 30, "embedding_dim": 8, "heads": 3,
                             "attention_units": 6, "dropout": 0.1}),
+    (ContextIds, {"vocabulary": WORDS, "utterances": 3, "utterance_length": 5, "kind": "word", "proto": None,
+                  "lowercase": True, "separator": "||"}),
+    (BertInputs, {"vocabulary": BERT_WORDS, "lowercase": True, "sequence_length": 8, "utterances": 3,
+                  "side": "context", "separator": "||"}),
+    (ResponseBank, {"candidates": ["red hat.", "hi you."], "top_k": 5}),
 ]
 
 
@@ -78,9 +92,6 @@ def test_in_batch_similarity_ignores_repeated_responses():
 
 
 def test_models_with_the_layers_round_trip(tmp_path):
-    from apps.chatbot.config import ChatbotConfig
-    from apps.chatbot.model import build_generator, build_retrieval
-
     config = ChatbotConfig(embedding_dim=8, units=12, attention_units=6, turns=1,
                            utterance_length=5, response_length=4)
     for model in (build_generator(config, 30), build_retrieval(config, 30)):
@@ -91,3 +102,55 @@ def test_models_with_the_layers_round_trip(tmp_path):
         model.save(path)
         loaded = keras.saving.load_model(path, safe_mode=True)
         np.testing.assert_allclose(loaded(inputs), model(inputs), atol=1e-5)
+
+
+def test_context_ids_keep_the_window_of_non_empty_turns_padded_at_the_start():
+    layer = ContextIds(WORDS, utterances=2, utterance_length=3)
+    ids = np.asarray(layer(np.array(["Red hat? || hi || you", "hi ||  ||", ""], dtype=object)))
+    assert ids.shape == (3, 2, 3)
+    np.testing.assert_array_equal(ids[0], [[4, 0, 0], [5, 0, 0]])  # the last two turns
+    np.testing.assert_array_equal(ids[1], [[0, 0, 0], [4, 0, 0]])  # blank turns are no turns
+    assert not ids[2].any()
+
+
+def test_bert_inputs_pack_contexts_and_responses():
+    context = BertInputs(BERT_WORDS, sequence_length=6, utterances=2)
+    out = {k: np.asarray(v) for k, v in context(np.array(["hi || red hat? || you"], dtype=object)).items()}
+    # [CLS], then the last 5 of: red hat ? [SEP] you [SEP]
+    np.testing.assert_array_equal(out["context_token_ids"], [[2, 8, 9, 3, 6, 3]])
+    assert not out["context_segment_ids"].any() and out["context_padding_mask"].all()
+    response = BertInputs(BERT_WORDS, sequence_length=5, side="response")
+    out = {k: np.asarray(v) for k, v in response(np.array(["red hat? you", "hi"], dtype=object)).items()}
+    np.testing.assert_array_equal(out["response_token_ids"], [[2, 7, 8, 9, 3], [2, 5, 3, 0, 0]])
+    np.testing.assert_array_equal(out["response_padding_mask"][1], [True, True, True, False, False])
+
+
+def test_response_bank_returns_the_nearest_responses():
+    bank = ResponseBank(["a.", "b.", "c."], top_k=2)
+    bank.build((None, 2))
+    bank.set_embeddings(np.array([[1, 0], [0, 1], [0.6, 0.8]], "float32"))
+    out = bank(np.array([[0.0, 1.0], [1.0, 0.0]], "float32"))
+    assert [[c.decode() for c in row] for row in np.asarray(out["candidates"])] == [["b.", "c."], ["a.", "c."]]
+    assert [r.decode() for r in np.asarray(out["response"])] == ["b.", "a."]
+    np.testing.assert_allclose(np.asarray(out["scores"]), [[1.0, 0.8], [1.0, 0.6]], atol=1e-6)
+
+
+def test_bots_round_trip_through_model_keras_in_safe_mode(tmp_path):
+    config = ChatbotConfig(embedding_dim=8, units=12, attention_units=6, turns=1, utterance_length=5,
+                           response_length=4, top_k=2)
+    context_ids = ContextIds(WORDS, config.utterances, config.utterance_length, name="context_ids")
+    generator = generative_bot(context_ids, response_decoder(build_generator(config, len(WORDS)), config))
+    network = build_retrieval(config, len(WORDS))
+    retriever = retrieval_bot(context_ids, side_encoder(network, "context"), ["red hat.", "hi you.", "you?"],
+                              np.eye(3, config.projection_dim, dtype="float32"), config.top_k)
+    conversations = np.array(["hi || red hat?", "you"], dtype=object)
+    for model in (generator, retriever):
+        model.save(tmp_path / f"{model.name}.keras")
+        loaded = keras.saving.load_model(tmp_path / f"{model.name}.keras", safe_mode=True)
+        expected, got = model.predict(conversations, verbose=0), loaded.predict(conversations, verbose=0)
+        assert set(got) == set(expected) and "response" in got
+        for name in expected:
+            if expected[name].dtype == object:
+                np.testing.assert_array_equal(got[name], expected[name])
+            else:
+                np.testing.assert_allclose(got[name], expected[name], atol=1e-6)
