@@ -18,7 +18,7 @@ from shared.text.tokenizers import KINDS, SentencePiece, WordPiece, WordTokenize
 from shared.text.vocabulary import END_ID, PAD_ID, SPECIALS, START_ID, Vocabulary
 
 
-def make_tokenizer(kind, vocabulary, proto, lowercase):
+def make_tokenizer(kind, vocabulary, proto, lowercase, punctuation="split"):
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     if kind == "wordpiece":
@@ -27,7 +27,7 @@ def make_tokenizer(kind, vocabulary, proto, lowercase):
         if not proto:
             raise ValueError("kind 'sentencepiece' needs the model proto")
         return SentencePiece(base64.b64decode(proto), lowercase)
-    return WordTokenizer(lowercase)
+    return WordTokenizer(lowercase, punctuation)
 
 
 def check_vocabulary(vocabulary):
@@ -39,15 +39,16 @@ def check_vocabulary(vocabulary):
 class _TextLayer(keras.layers.Layer):
     """Shared state of TextToIds and IdsToText: kind, vocabulary, proto."""
 
-    def __init__(self, kind="word", vocabulary=(), proto=None, lowercase=True, **kwargs):
+    def __init__(self, kind="word", vocabulary=(), proto=None, lowercase=True, punctuation="split", **kwargs):
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
         self.kind = kind
         self.vocabulary = list(vocabulary)
         self.proto = proto.decode("ascii") if isinstance(proto, bytes) else proto
         self.lowercase = lowercase
+        self.punctuation = punctuation
         check_vocabulary(self.vocabulary)
-        self.tokenizer = make_tokenizer(kind, self.vocabulary, self.proto, lowercase)
+        self.tokenizer = make_tokenizer(kind, self.vocabulary, self.proto, lowercase, punctuation)
         # A keras-hub tokenizer layer as an attribute: tracked, so an export keeps its resources.
         self.subword = getattr(self.tokenizer, "layer", None)
         self.lookup, self.inverse = Vocabulary(self.vocabulary[len(SPECIALS):]).lookup_layers()
@@ -67,11 +68,12 @@ class _TextLayer(keras.layers.Layer):
         """The layer of a trained tokenizer and its vocabulary."""
         proto = base64.b64encode(tokenizer.proto).decode("ascii") if tokenizer.kind == "sentencepiece" else None
         return cls(kind=tokenizer.kind, vocabulary=vocabulary.tokens, proto=proto,
-                   lowercase=tokenizer.lowercase, **kwargs)
+                   lowercase=tokenizer.lowercase, punctuation=getattr(tokenizer, "punctuation", "split"),
+                   **kwargs)
 
     def get_config(self):
         return {**super().get_config(), "kind": self.kind, "vocabulary": self.vocabulary,
-                "proto": self.proto, "lowercase": self.lowercase}
+                "proto": self.proto, "lowercase": self.lowercase, "punctuation": self.punctuation}
 
 
 @keras.saving.register_keras_serializable(package="annsuite")
@@ -85,6 +87,7 @@ class TextToIds(_TextLayer):
         sequence_length: ids per text (longer texts are cut).
         add_start, add_end: put [START] before and [END] after the tokens.
         lowercase: lower-case the text first.
+        punctuation: the word tokenizer's mode: "split", "sentence" or "drop".
 
     Example:
         >>> layer = TextToIds("word", Vocabulary(["hi", "you"]).tokens, sequence_length=4)
@@ -92,8 +95,8 @@ class TextToIds(_TextLayer):
     """
 
     def __init__(self, kind="word", vocabulary=(), proto=None, sequence_length=32, add_start=False,
-                 add_end=False, lowercase=True, **kwargs):
-        super().__init__(kind, vocabulary, proto, lowercase, **kwargs)
+                 add_end=False, lowercase=True, punctuation="split", **kwargs):
+        super().__init__(kind, vocabulary, proto, lowercase, punctuation, **kwargs)
         if sequence_length < 1:
             raise ValueError(f"sequence_length must be >= 1, got {sequence_length!r}")
         self.sequence_length = sequence_length
@@ -130,7 +133,7 @@ class TextToIds(_TextLayer):
 class IdsToText(_TextLayer):
     """Ids (N, T) -> strings (N,): stops at [END], drops [PAD] and [START], detokenises.
 
-    Args: as `TextToIds` (kind, vocabulary, proto, lowercase).
+    Args: as `TextToIds` (kind, vocabulary, proto, lowercase, punctuation).
     """
 
     def call(self, ids):

@@ -1,11 +1,19 @@
 """Text normalisation as TensorFlow string ops (the same in tf.data, models and SavedModels).
 
-Text is lower-cased (Unicode-aware) and its whitespace collapsed; every
-punctuation character becomes a token of its own. A punctuation token that
-was glued to its neighbour carries the joiner mark `JOINER` on that side
-(OpenNMT's convention): "quatre-vingts" -> `quatre ￭-￭ vingts`, "Go." ->
-`go ￭.`, "Va !" -> `va !`. `join_words` removes the spaces next to a
-joiner, so `join_words(split_words(text))` is the lower-cased text again.
+Text is lower-cased (Unicode-aware) and its whitespace collapsed. What
+becomes of punctuation is the `punctuation` mode:
+
+- "split" (the default): every punctuation character becomes a token of
+  its own. A punctuation token that was glued to its neighbour carries the
+  joiner mark `JOINER` on that side (OpenNMT's convention):
+  "quatre-vingts" -> `quatre ￭-￭ vingts`, "Go." -> `go ￭.`, "Va !" ->
+  `va !`. `join_words` removes the spaces next to a joiner, so
+  `join_words(split_words(text))` is the lower-cased text again.
+- "sentence": only the sentence marks `. , ! ? ; : " ( )` become tokens;
+  apostrophes, hyphens and signs stay inside their words ("i'll", "-3",
+  "e-mail"); `join_words` attaches `. , ! ? ; :` to the word before.
+- "drop": as "split", then the punctuation tokens are dropped ("Not bad,
+  at all!" -> `not bad at all`), as Keras' TextVectorization does.
 """
 
 from __future__ import annotations
@@ -16,6 +24,9 @@ JOINER = "\uffed"  # "￭"
 WORD = r"\pL\pN\pM_"
 PUNCT = rf"[^{WORD}\s{JOINER}]"
 NOT_SPACE = rf"[^\s{JOINER}]"
+SENTENCE_MARKS = r'([.,!?;:"()])'
+PUNCTUATION_TOKEN = rf"^[^{WORD}]+$"  # no letter, digit, mark or "_": a mark with its joiners
+MODES = ("split", "sentence", "drop")
 
 
 def clean(strings, lowercase=True):
@@ -36,10 +47,23 @@ def mark_punctuation(strings, lowercase=True):
     return tf.strings.strip(text)
 
 
-def split_words(strings, lowercase=True):
-    """Strings (N,) -> RaggedTensor (N, None) of word and punctuation tokens."""
-    tokens = tf.strings.split(mark_punctuation(strings, lowercase), sep=" ")
-    return tf.ragged.boolean_mask(tokens, tf.strings.length(tokens) > 0)
+def check_mode(punctuation):
+    if punctuation not in MODES:
+        raise ValueError(f"punctuation must be one of {', '.join(MODES)}; got {punctuation!r}")
+
+
+def split_words(strings, lowercase=True, punctuation="split"):
+    """Strings (N,) -> RaggedTensor (N, None) of word (and punctuation) tokens."""
+    check_mode(punctuation)
+    if punctuation == "sentence":
+        text = tf.strings.regex_replace(clean(strings, lowercase), SENTENCE_MARKS, r" \1 ")
+    else:
+        text = mark_punctuation(strings, lowercase)
+    tokens = tf.strings.split(text, sep=" ")
+    keep = tf.strings.length(tokens) > 0
+    if punctuation == "drop":
+        keep = keep & tf.logical_not(tf.strings.regex_full_match(tokens, PUNCTUATION_TOKEN))
+    return tf.ragged.boolean_mask(tokens, keep)
 
 
 def unjoin(strings):
@@ -49,6 +73,9 @@ def unjoin(strings):
     return tf.strings.strip(text)
 
 
-def join_words(tokens):
+def join_words(tokens, punctuation="split"):
     """RaggedTensor or dense (N, T) tokens ("" padding) -> strings (N,)."""
-    return unjoin(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
+    text = unjoin(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
+    if punctuation == "sentence":
+        text = tf.strings.regex_replace(text, r" ([.,!?;:])", r"\1")
+    return text

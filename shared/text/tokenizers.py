@@ -47,20 +47,23 @@ class WordTokenizer:
 
     Args:
         lowercase: lower-case the text first.
+        punctuation: "split", "sentence" or "drop" (`shared.text.normalization`).
     """
 
     kind = "word"
 
-    def __init__(self, lowercase=True):
+    def __init__(self, lowercase=True, punctuation="split"):
+        normalization.check_mode(punctuation)
         self.lowercase = lowercase
+        self.punctuation = punctuation
 
     def split(self, strings):
         """Strings (N,) -> RaggedTensor of token strings (N, None)."""
-        return normalization.split_words(strings, self.lowercase)
+        return normalization.split_words(strings, self.lowercase, self.punctuation)
 
     def join(self, tokens):
         """Token strings (N, T) ("" for padding) or ragged -> strings (N,)."""
-        return normalization.join_words(tokens)
+        return normalization.join_words(tokens, self.punctuation)
 
     def tokenize(self, texts):
         """Python strings -> lists of token strings (through the graph ops)."""
@@ -171,12 +174,15 @@ class SentencePiece(WordTokenizer):
         return Vocabulary(pieces[len(SPECIALS):])
 
 
-def train_tokenizer(kind, texts, vocab_size, lowercase=True):
-    """A tokenizer of `kind`; subword vocabularies are learnt on `texts` only."""
+def train_tokenizer(kind, texts, vocab_size, lowercase=True, punctuation="split"):
+    """A tokenizer of `kind`; subword vocabularies are learnt on `texts` only.
+
+    `punctuation` applies to the word tokenizer (the subword kinds split
+    punctuation as "split" does, or see their own rules)."""
     if kind not in KINDS:
         raise ValueError(f"tokenizer must be one of {', '.join(KINDS)}; got {kind!r}")
     if kind == "wordpiece":
         return WordPiece.train(texts, vocab_size, lowercase)
     if kind == "sentencepiece":
         return SentencePiece.train(texts, vocab_size, lowercase)
-    return WordTokenizer(lowercase)
+    return WordTokenizer(lowercase, punctuation)

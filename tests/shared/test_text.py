@@ -90,3 +90,25 @@ def test_ids_to_text_stops_at_the_end_token():
     layer = IdsToText("word", vocabulary.tokens)
     texts = layer(np.array([[START_ID, 4, 5, END_ID, 4], [4, 0, 0, 0, 0]])).numpy()
     assert [t.decode() for t in texts] == ["hi you", "hi"]
+
+
+def test_punctuation_modes():
+    texts = ["I'll pay -3 dollars, OK?", "Not bad, at all!"]
+    sentence = WordTokenizer(punctuation="sentence")
+    assert sentence.tokenize(texts) == [["i'll", "pay", "-3", "dollars", ",", "ok", "?"],
+                                        ["not", "bad", ",", "at", "all", "!"]]
+    assert sentence.detokenize(sentence.tokenize(texts)) == ["i'll pay -3 dollars, ok?", "not bad, at all!"]
+    assert WordTokenizer(punctuation="drop").tokenize(texts) == [["i", "ll", "pay", "3", "dollars", "ok"],
+                                                                 ["not", "bad", "at", "all"]]
+    with pytest.raises(ValueError, match="punctuation"):
+        WordTokenizer(punctuation="keep")
+
+
+def test_the_mode_travels_with_the_layer():
+    tokenizer = WordTokenizer(punctuation="sentence")
+    vocabulary = tokenizer.vocabulary(["i'll go, ok"])
+    layer = TextToIds.from_tokenizer(tokenizer, vocabulary, sequence_length=5)
+    clone = TextToIds.from_config(layer.get_config())
+    assert clone.punctuation == "sentence"
+    ids = clone(np.array(["I'll go, ok"], dtype=object)).numpy()
+    assert [vocabulary.tokens[i] for i in ids[0][:4]] == ["i'll", "go", ",", "ok"]
