@@ -26,10 +26,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from apps.classifier import main
 from apps.classifier.config import ClassifierConfig
 from apps.classifier.data import load_data
 from apps.classifier.model import build_model
-from apps.classifier import main
 
 EPOCHS = 25
 REAL_EPOCHS = 10

@@ -148,7 +148,7 @@ def deferred_imports_without_reason(path):
     lines = path.read_text(encoding="utf-8").splitlines()
     tree = ast.parse("\n".join(lines), str(path))
     found = []
-    for node, line, top in imported_names_with_nodes(tree):
+    for _node, line, top in imported_names_with_nodes(tree):
         if top:
             continue
         nearby = lines[line - 1] + (lines[line - 2] if line >= 2 else "")
