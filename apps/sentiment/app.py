@@ -25,8 +25,8 @@ from apps.sentiment.data import TextSplits, load_data, read_eval_data
 from apps.sentiment.evaluation import held_out_scores, scores
 from apps.sentiment.formats import decode_lines
 from apps.sentiment.inference import Predictor, has_attention, predict_texts, text_dataset
-from apps.sentiment.layers import word_tokens
 from apps.sentiment.model import (
+    TEXT_LAYER,
     auto_sequence_length,
     build_text_model,
     compile_model,
@@ -60,9 +60,10 @@ class TrainingData(TextSplits):
 
     `vectors` (--embeddings), `preset` and `tokenizer` (--model transformer)
     are read and checked with the texts, before a run folder exists. `info`
-    (the entries of text.json) and `preprocessor` (the text layer: WordsToIds
-    on the training vocabulary, or the transformer's keras-hub preprocessor,
-    whose length depends on the backbone) are set as the task is made.
+    (the entries of text.json) and `preprocessor` (the text layer: shared.text's
+    TextToIds, punctuation "drop", on the training vocabulary, or the
+    transformer's keras-hub preprocessor, whose length depends on the
+    backbone) are set as the task is made.
     """
 
     vectors: dict | None = None
@@ -85,7 +86,7 @@ def epoch_images(data):
         if attended is not None:
             chosen, weights = attended
             captions = [f"{data.class_names[p.argmax()]} {p.max():.2f}" for p in chosen]
-            tokens = word_tokens(texts[:ATTENTION_SAMPLES])
+            tokens = data.preprocessor.tokenizer.tokenize([str(text) for text in texts[:ATTENTION_SAMPLES]])
             images["attention"] = figures.attention_image(tokens, weights, captions)
         return images
 
@@ -242,7 +243,8 @@ class SentimentApp(App):
         if not texts:
             return []
         outputs = predict_texts(trained.model, texts)
-        tokens = word_tokens(texts) if explain else None
+        # the tokens of the model's own text layer (TextToIds, punctuation "drop")
+        tokens = trained.model.get_layer(TEXT_LAYER).tokenizer.tokenize(texts) if explain else None
         rows = []
         for index, text in enumerate(texts):
             row = {"text": text, "label": outputs["label"][index].decode("utf-8"),

@@ -1,8 +1,5 @@
 """The sentiment app's serializable layers (what `RUN/model.keras` holds besides shared ones).
 
-- `WordsToIds`: `shared.text.TextToIds` of kind "word" on the words alone
-  (punctuation marks dropped, as `TextVectorization`'s default
-  standardisation does; see `drop_punctuation`).
 - `ClassProbabilities`: a sigmoid (N, 1) as two-class probabilities (N, 2).
 - `BagOfWords`: token ids (N, T) -> one count, 0/1 or tf-idf vector per text.
 - `TextClassifier`: raw strings -> labels around a keras-hub preprocessor
@@ -11,47 +8,20 @@
   layers, so a Functional model holding one cannot be reloaded; this small
   Model calls the preprocessor only when it runs.
 
-The label names are `shared.layers.ClassLabels` (registered by `import apps`).
+The word models' text layer is `shared.text.TextToIds` (kind "word",
+punctuation "drop"), and the label names are `shared.layers.ClassLabels`;
+both are registered by `import apps`.
 """
 
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from shared.layers import ClassLabels
-from shared.text import PAD_ID, TextToIds, WordTokenizer
-from shared.text.normalization import WORD
+from shared.text import PAD_ID
 
 BAG_MODES = ("tf_idf", "multi_hot", "count")
-PUNCTUATION_ONLY = f"[^{WORD}]+"  # a punctuation mark with its joiners: no letter, digit, mark or "_"
-
-
-def drop_punctuation(tokens):
-    """Ragged token strings (N, None) without the punctuation-mark tokens."""
-    return tf.ragged.boolean_mask(tokens, tf.logical_not(tf.strings.regex_full_match(tokens, PUNCTUATION_ONLY)))
-
-
-def word_tokens(texts):
-    """Python token lists of `texts` as `WordsToIds` sees them (lower-cased words)."""
-    if len(texts) == 0:
-        return []
-    strings = tf.constant(np.asarray([str(text) for text in texts], dtype=object), tf.string)
-    return [[t.decode("utf-8") for t in row] for row in drop_punctuation(WordTokenizer().split(strings)).to_list()]
-
-
-@keras.saving.register_keras_serializable(package="annsuite")
-class WordsToIds(TextToIds):
-    """`TextToIds` (kind "word") without punctuation-mark tokens: "Not bad, at all!" -> not bad at all.
-
-    Today's sentiment tokenization (`TextVectorization`'s default strips
-    punctuation); shared.text's word tokenizer keeps each mark as a token.
-    Arguments: as `TextToIds`.
-    """
-
-    def split(self, strings):
-        return drop_punctuation(super().split(strings))
 
 
 @keras.saving.register_keras_serializable(package="annsuite")

@@ -1,8 +1,9 @@
 """Text models on token ids: a bag of words, and recurrent networks.
 
-The text layer (`layers.WordsToIds`: shared.text's `TextToIds` with the word
-tokenizer, punctuation marks dropped, and the vocabulary of the training
-split, `[PAD]` 0, `[UNK]` 1, `[START]`, `[END]` first) turns raw
+The text layer (shared.text's `TextToIds` with the word tokenizer in
+punctuation mode "drop", `WORDS`: punctuation marks are dropped, as
+`TextVectorization`'s default standardisation does, and the vocabulary of
+the training split, `[PAD]` 0, `[UNK]` 1, `[START]`, `[END]` first) turns raw
 strings into ids in the tf.data pipelines and, as the first layer of
 `RUN/model.keras`, at prediction and in the exported SavedModel; the network
 (`checkpoints/best.keras`) reads the ids. The recurrent layers keep the
@@ -19,20 +20,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from apps.sentiment.layers import (
-    BagOfWords,
-    ClassProbabilities,
-    WordsToIds,
-    drop_punctuation,
-    word_tokens,
-)
+from apps.sentiment.layers import BagOfWords, ClassProbabilities
 from shared.errors import DataError
 from shared.layers import AttentionPooling, ClassLabels
-from shared.text import SPECIALS, UNK_ID, Vocabulary, WordTokenizer
+from shared.text import SPECIALS, UNK_ID, TextToIds, Vocabulary, WordTokenizer
 
 MAX_AUTO_LENGTH = 256
 MAX_BAG_LENGTH = 2048
 TEXT_LAYER = "text_to_ids"
+WORDS = WordTokenizer(punctuation="drop")  # "Not bad, at all!" -> not bad at all
 
 
 def word_count_percentile(texts, percent=95):
@@ -43,7 +39,7 @@ def word_count_percentile(texts, percent=95):
 def token_counts(texts):
     """Tokens of each text for the word models' text layer."""
     strings = tf.constant(np.asarray([str(text) for text in texts], dtype=object), tf.string)
-    return drop_punctuation(WordTokenizer().split(strings)).row_lengths().numpy()
+    return WORDS.split(strings).row_lengths().numpy()
 
 
 def auto_sequence_length(word_count, scale=1.0, limit=MAX_AUTO_LENGTH):
@@ -85,12 +81,12 @@ def inverse_document_frequencies(id_rows, size):
 
 
 def text_layer(config, texts):
-    """(WordsToIds on the training texts' vocabulary, the vocabulary, the id rows when a tf-idf bag needs them)."""
-    tokenizer = WordTokenizer()
-    tokens = word_tokens(texts)
+    """(TextToIds on the training texts' vocabulary, the vocabulary, the id rows when a tf-idf bag needs them)."""
+    tokens = WORDS.tokenize([str(text) for text in texts])
     vocabulary = Vocabulary.build(tokens, max_size=config.vocabulary_size)
     length = int(config.sequence_length) or word_sequence_length(config.model, token_profile(texts))[0]
-    layer = WordsToIds.from_tokenizer(tokenizer, vocabulary, sequence_length=length, name=TEXT_LAYER)
+    layer = TextToIds("word", vocabulary.tokens, sequence_length=length, punctuation=WORDS.punctuation,
+                      name=TEXT_LAYER)
     rows = None
     if config.model == "bow" and config.bow_mode == "tf_idf":
         rows = [[vocabulary.index.get(t, UNK_ID) for t in row[:length]] for row in tokens]

@@ -8,25 +8,39 @@ import tensorflow as tf
 import apps  # noqa: F401 - registers every layer model.keras files hold
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import label_index
-from apps.sentiment.layers import BagOfWords, ClassProbabilities, WordsToIds, word_tokens
-from apps.sentiment.model import inverse_document_frequencies, text_layer
-from shared.text import Vocabulary
+from apps.sentiment.layers import BagOfWords, ClassProbabilities
+from apps.sentiment.model import WORDS, inverse_document_frequencies, text_layer, token_counts
+from shared.text import TextToIds, Vocabulary, WordTokenizer
 
 TEXTS = ["good good plot", "bad plot", "the plot was good", "the ending"]
 
 
-def test_words_to_ids_drops_punctuation_marks_like_text_vectorization(tmp_path):
+def test_text_to_ids_drops_punctuation_marks_like_text_vectorization(tmp_path):
     texts = ["Not bad, at all!", "the plot ; however , the END..."]
-    assert word_tokens(texts) == [["not", "bad", "at", "all"], ["the", "plot", "however", "the", "end"]]
-    layer = WordsToIds("word", Vocabulary(["the", "not", "bad", "plot"]).tokens, sequence_length=6)
+    assert WordTokenizer(punctuation="drop").tokenize(texts) == [["not", "bad", "at", "all"],
+                                                                 ["the", "plot", "however", "the", "end"]]
+    layer = TextToIds("word", Vocabulary(["the", "not", "bad", "plot"]).tokens, sequence_length=6, punctuation="drop")
     expected = [[5, 6, 1, 1, 0, 0], [4, 7, 1, 4, 1, 0]]
     np.testing.assert_array_equal(layer(tf.constant(texts)).numpy(), expected)
     inputs = keras.Input((), dtype="string")
     keras.Model(inputs, layer(inputs)).save(tmp_path / "ids.keras")
     reloaded = keras.saving.load_model(tmp_path / "ids.keras", safe_mode=True)
     np.testing.assert_array_equal(reloaded.predict(np.array(texts, dtype=object), verbose=0), expected)
+    assert reloaded.layers[-1].punctuation == "drop"  # the mode travels in the layer's config
     dataset = tf.data.Dataset.from_tensor_slices(texts).batch(2).map(layer)
     np.testing.assert_array_equal(next(iter(dataset)).numpy(), expected)
+
+
+def test_the_text_layer_and_the_token_profile_see_the_same_words():
+    texts = ["Not bad, at all!", "e-mail me -- it's 3.5 times (better)...", "!!!"]
+    layer, vocabulary, _ = text_layer(SentimentConfig(sequence_length=12), texts)
+    assert layer.kind == "word" and layer.punctuation == WORDS.punctuation == "drop"
+    tokens = layer.tokenizer.tokenize(texts)
+    assert tokens == WORDS.tokenize(texts) and tokens[2] == []
+    assert token_counts(texts).tolist() == [len(row) for row in tokens] == [4, 9, 0]
+    ids = layer(tf.constant(texts)).numpy()
+    assert (ids > 0).sum(axis=1).tolist() == [4, 9, 0]
+    assert all(token in vocabulary.index for row in tokens for token in row)
 
 
 @pytest.mark.parametrize("mode, expected", [("count", [0, 0, 0, 0, 2, 1]), ("multi_hot", [0, 0, 0, 0, 1, 1])])
