@@ -4,7 +4,8 @@
 `BertTexts` (the pretrained dual encoder) turn conversations and responses
 into the network's inputs with the preprocessing layers of
 `apps.chatbot.preprocessing` and `shared.text`: the same layers, with the
-same vocabulary, that the trained run's `model.keras` holds.
+same vocabulary, that the trained run's `model.keras` holds. Words are
+split with the chatbot's punctuation rule (`preprocessing.PUNCTUATION`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from apps.chatbot.preprocessing import BertInputs, ContextIds, conversation_array
+from apps.chatbot.preprocessing import PUNCTUATION, BertInputs, ContextIds, conversation_array
 from shared.text import END_ID, START_ID, IdsToText, TextToIds, WordTokenizer
 from shared.text.normalization import JOINER
 
 
 def vocabulary_of(data, config):
     """The training words (`shared.text.Vocabulary`, specials first), at most max_vocabulary."""
-    return WordTokenizer().vocabulary(data.texts(), max_size=config.max_vocabulary)
+    return WordTokenizer(punctuation=PUNCTUATION).vocabulary(data.texts(), max_size=config.max_vocabulary)
 
 
 def window(context, turns):
@@ -37,17 +38,20 @@ class WordTexts:
     Args:
         vocabulary: the run's tokens, specials first (`Vocabulary.tokens`).
         config: the run's config (utterances, utterance_length, response_length).
-        context_ids: the `ContextIds` layer to use (default: a new one).
+        context_ids: the `ContextIds` layer to use (default: a new one); the responses
+            are tokenized as its turns are (its punctuation mode).
     """
 
     def __init__(self, vocabulary, config, context_ids=None):
         self.vocabulary = list(vocabulary)
         self.config = config
         self.context_ids = context_ids or ContextIds(self.vocabulary, config.utterances, config.utterance_length,
-                                                     name="context_ids")
+                                                     punctuation=PUNCTUATION, name="context_ids")
+        self.punctuation = self.context_ids.punctuation
+        self.tokenizer = WordTokenizer(punctuation=self.punctuation)
         self.response_ids = TextToIds("word", self.vocabulary, sequence_length=config.response_length,
-                                      name="response_ids")
-        self.to_text = IdsToText("word", self.vocabulary, name="ids_to_text")
+                                      punctuation=self.punctuation, name="response_ids")
+        self.to_text = IdsToText("word", self.vocabulary, punctuation=self.punctuation, name="ids_to_text")
 
     @property
     def size(self):
@@ -86,7 +90,7 @@ class WordTexts:
 
     def tokens(self, texts):
         """The tokens of each text, for display (joiner marks dropped)."""
-        return [[t.replace(JOINER, "") for t in row] for row in WordTokenizer().tokenize(list(texts))]
+        return [[t.replace(JOINER, "") for t in row] for row in self.tokenizer.tokenize(list(texts))]
 
     def context_inputs(self, contexts_):
         return {"context": self.contexts(contexts_)}

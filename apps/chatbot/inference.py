@@ -4,8 +4,8 @@ Input: `context`, a (N,) string array, each a conversation: its turns
 oldest first and the user's question last, joined by "||"
 (`preprocessing.conversation_array`). Generators (`generative_bot`): the
 window's word ids (`ContextIds`) -> in-graph decoding (`ResponseDecoder`)
--> text (`shared.text.IdsToText`); outputs `response`, `word_attention`,
-`utterance_attention`. Retrievers (`retrieval_bot`): the window's inputs
+-> text (`shared.text.IdsToText`, with the punctuation rule of the
+`ContextIds`); outputs `response`, `word_attention`, `utterance_attention`. Retrievers (`retrieval_bot`): the window's inputs
 (`ContextIds` or `BertInputs`) -> the context tower -> the nearest
 responses of the knowledge base inside the model (`ResponseBank`);
 outputs `response`, `candidates`, `scores`.
@@ -41,7 +41,8 @@ def generative_bot(context_ids, decoder):
     """The generator's model.keras: conversations -> response, word and utterance attention."""
     context = context_input()
     tokens, word_weights, utterance_weights = decoder(context_ids(context))
-    response = IdsToText("word", context_ids.vocabulary, name="ids_to_text")(tokens)
+    response = IdsToText("word", context_ids.vocabulary, punctuation=context_ids.punctuation,
+                         name="ids_to_text")(tokens)
     return keras.Model(context, {"response": response, "word_attention": word_weights,
                                  "utterance_attention": utterance_weights}, name="generative_bot")
 

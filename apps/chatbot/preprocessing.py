@@ -11,6 +11,7 @@ training as in serving). The same layers make the training arrays, run in
 - `ContextIds`: the window of the last `utterances` turns as word ids of
   the run's vocabulary (`shared.text.TextToIds`), padded with empty
   utterances at the start so that the question is always the last row.
+  Its words are those of `PUNCTUATION`, the chatbot's punctuation rule.
 - `BertInputs`: the same window for a BERT backbone (its preset's
   tokenizer, keras-hub's `BertTokenizer`): [CLS], then the turns each
   followed by [SEP], cut to the last `sequence_length - 1` pieces; or one
@@ -27,6 +28,11 @@ import tensorflow as tf
 from shared.text import TextToIds
 
 SEPARATOR = "||"
+# The chatbot's word tokenizer (`shared.text` punctuation mode): only . , ! ? ; : " ( ) are tokens of
+# their own; apostrophes, hyphens and signs stay in their words ("i'll", "-3"); answers get . , ! ? ; :
+# attached to the word before. Every word tokenizer of the app (vocabulary, tf.data, model.keras,
+# export, chat) is built with it.
+PUNCTUATION = "sentence"
 
 
 def conversation_array(histories):
@@ -64,7 +70,9 @@ class ContextIds(keras.layers.Layer):
         vocabulary: the tokens, `shared.text.SPECIALS` first (`Vocabulary.tokens`).
         utterances: turns of the window (the question and the exchanges before it).
         utterance_length: ids kept of each turn.
-        kind, proto, lowercase: the tokenizer (as `shared.text.TextToIds`).
+        kind, proto, lowercase, punctuation: the tokenizer (as `shared.text.TextToIds`;
+            punctuation: the chatbot's rule `PUNCTUATION` unless told; a config without it,
+            saved before the rule was carried, reloads with the then default "split").
         separator: what separates the turns of a conversation.
         **kwargs: standard layer arguments.
 
@@ -75,18 +83,22 @@ class ContextIds(keras.layers.Layer):
     """
 
     def __init__(self, vocabulary=(), utterances=1, utterance_length=12, kind="word", proto=None,
-                 lowercase=True, separator=SEPARATOR, **kwargs):
+                 lowercase=True, punctuation=PUNCTUATION, separator=SEPARATOR, **kwargs):
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
         self.separator = separator
         self.utterances = utterances
         self.utterance_length = utterance_length
         self.text_to_ids = TextToIds(kind, vocabulary, proto, sequence_length=utterance_length,
-                                     lowercase=lowercase, name="text_to_ids")
+                                     lowercase=lowercase, punctuation=punctuation, name="text_to_ids")
 
     @property
     def vocabulary(self):
         return self.text_to_ids.vocabulary
+
+    @property
+    def punctuation(self):
+        return self.text_to_ids.punctuation
 
     def build(self, input_shape):
         self.built = True  # no weights: the lookups are built from the vocabulary
@@ -104,7 +116,12 @@ class ContextIds(keras.layers.Layer):
         inner = self.text_to_ids
         return {**super().get_config(), "vocabulary": inner.vocabulary, "utterances": self.utterances,
                 "utterance_length": self.utterance_length, "kind": inner.kind, "proto": inner.proto,
-                "lowercase": inner.lowercase, "separator": self.separator}
+                "lowercase": inner.lowercase, "punctuation": inner.punctuation, "separator": self.separator}
+
+    @classmethod
+    def from_config(cls, config):
+        # Saved without a punctuation mode: the model was trained with shared.text's default then.
+        return super().from_config({"punctuation": "split", **config})
 
 
 @keras.saving.register_keras_serializable(package="annsuite")

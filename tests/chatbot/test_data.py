@@ -1,19 +1,20 @@
 """Loaders (TSV, chatterbot YAML, JSON lines), validation, windowing (shared/text), generated dialogues."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
-from apps.chatbot.arrays import WordTexts, window
+from apps.chatbot.arrays import WordTexts, vocabulary_of, window
 from apps.chatbot.config import ChatbotConfig
-from apps.chatbot.data import examples_of, load_data
+from apps.chatbot.data import ChatData, Example, examples_of, load_data
 from apps.chatbot.dialogues import generate
 from apps.chatbot.formats import read_dialogues
 from apps.chatbot.preprocessing import conversation_array
 from shared.data import BadInputs
 from shared.errors import DataError
-from shared.text import END_ID, START_ID, WordTokenizer
+from shared.text import END_ID, SPECIALS, START_ID, WordTokenizer
 
 YAML = """categories:
 - greetings
@@ -96,7 +97,7 @@ def test_load_data_splits_real_dialogues_without_leaks(tmp_path):
 
 def texts_of(texts, **options):
     config = ChatbotConfig(**options)
-    return WordTexts(WordTokenizer().vocabulary(texts).tokens, config)
+    return WordTexts(WordTokenizer(punctuation="sentence").vocabulary(texts).tokens, config)
 
 
 def test_window_keeps_the_last_exchanges_and_pads_at_the_start():
@@ -120,10 +121,27 @@ def test_tokens_round_trip_and_responses_end_with_end():
     texts = texts_of(["yes, the red hat."], response_length=8)
     assert texts.tokens(["Hi, you!"]) == [["hi", ",", "you", "!"]]
     inputs, targets = texts.teacher_forcing(["yes, the red hat."])
-    ids = texts.responses(["yes, the red hat."])[0].tolist()  # yes ￭, the red hat ￭. and padding
+    ids = texts.responses(["yes, the red hat."])[0].tolist()  # yes , the red hat . and padding
     assert inputs[0].tolist() == [START_ID, *ids] and targets[0].tolist() == [*ids[:6], END_ID, 0, 0]
     assert texts.texts(targets) == ["yes, the red hat."]
     assert texts.texts([[texts.vocabulary.index("red"), 1, END_ID, 5]]) == ["red [UNK]"]
+
+
+def test_words_keep_apostrophes_hyphens_and_signs_as_the_chatbot_always_did():
+    """The chatbot's punctuation rule (shared.text's "sentence"): lower-case, then only . , ! ? ; : " ( )
+    split off; answers get . , ! ? ; : back on the word before."""
+    sentence = "I'll take the T-shirt (size -3), ok? \"Yes\": sure!"
+    old_rule = re.sub(r'([.,!?;:"()])', r" \1 ", sentence.lower()).split()
+    assert old_rule == ["i'll", "take", "the", "t-shirt", "(", "size", "-3", ")", ",", "ok", "?",
+                        '"', "yes", '"', ":", "sure", "!"]
+    data = ChatData(train=[Example((sentence,), "Sure.")], validation=[], test=[])
+    vocabulary = vocabulary_of(data, ChatbotConfig()).tokens
+    assert set(vocabulary[len(SPECIALS):]) == {*old_rule, "sure", "."}
+    texts = WordTexts(vocabulary, ChatbotConfig(response_length=20))
+    assert texts.tokens([sentence]) == [old_rule]
+    ids = texts.responses([sentence])
+    assert ids[0, :len(old_rule)].tolist() == [vocabulary.index(t) for t in old_rule]
+    assert texts.texts(ids) == ["i'll take the t-shirt ( size -3 ), ok? \" yes \": sure!"]
 
 
 def test_generated_dialogues_need_context_and_hold_out_combinations():

@@ -13,7 +13,7 @@ from apps.chatbot.preprocessing import BertInputs, ContextIds
 from apps.chatbot.turn_encoder import TurnAttentionEncoder
 from shared.text import SPECIALS
 
-WORDS = [*SPECIALS, "hi", "you", "red", "hat", "\uffed?"]
+WORDS = [*SPECIALS, "hi", "you", "red", "hat", "?"]
 BERT_WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hi", "you", "red", "hat", "?"]
 
 CASES = [
@@ -24,7 +24,7 @@ CASES = [
     (TurnAttentionEncoder, {"vocabulary_size": 30, "embedding_dim": 8, "heads": 3,
                             "attention_units": 6, "dropout": 0.1}),
     (ContextIds, {"vocabulary": WORDS, "utterances": 3, "utterance_length": 5, "kind": "word", "proto": None,
-                  "lowercase": True, "separator": "||"}),
+                  "lowercase": True, "punctuation": "sentence", "separator": "||"}),
     (BertInputs, {"vocabulary": BERT_WORDS, "lowercase": True, "sequence_length": 8, "utterances": 3,
                   "side": "context", "separator": "||"}),
     (ResponseBank, {"candidates": ["red hat.", "hi you."], "top_k": 5}),
@@ -113,6 +113,21 @@ def test_context_ids_keep_the_window_of_non_empty_turns_padded_at_the_start():
     assert not ids[2].any()
 
 
+def test_context_ids_split_the_sentence_marks_only_and_old_configs_reload_as_split():
+    words = [*SPECIALS, "i'll", "take", "-3", ".", "?", "\uffed.", "i", "\uffed'\uffed", "ll"]
+    layer = ContextIds(words, utterances=1, utterance_length=6)
+    assert layer.punctuation == "sentence"  # the chatbot's rule: . , ! ? ; : " ( ) only
+    ids = np.asarray(layer(np.array(["I'll take -3.", "i'll?"], dtype=object)))[:, 0]
+    np.testing.assert_array_equal(ids, [[4, 5, 6, 7, 0, 0], [4, 8, 0, 0, 0, 0]])
+    config = layer.get_config()
+    assert ContextIds.from_config(config).punctuation == "sentence"
+    del config["punctuation"]  # a model.keras saved before the mode was carried: shared.text's "split"
+    old = ContextIds.from_config(config)
+    assert old.punctuation == "split"
+    np.testing.assert_array_equal(np.asarray(old(np.array(["i'll."], dtype=object)))[0, 0],
+                                  [10, 11, 12, 9, 0, 0])
+
+
 def test_bert_inputs_pack_contexts_and_responses():
     context = BertInputs(BERT_WORDS, sequence_length=6, utterances=2)
     out = {k: np.asarray(v) for k, v in context(np.array(["hi || red hat? || you"], dtype=object)).items()}
@@ -144,6 +159,7 @@ def test_bots_round_trip_through_model_keras_in_safe_mode(tmp_path):
     retriever = retrieval_bot(context_ids, side_encoder(network, "context"), ["red hat.", "hi you.", "you?"],
                               np.eye(3, config.projection_dim, dtype="float32"), config.top_k)
     conversations = np.array(["hi || red hat?", "you"], dtype=object)
+    assert generator.get_layer("ids_to_text").punctuation == "sentence"  # as the context's words
     for model in (generator, retriever):
         model.save(tmp_path / f"{model.name}.keras")
         loaded = keras.saving.load_model(tmp_path / f"{model.name}.keras", safe_mode=True)
