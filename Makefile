@@ -27,12 +27,13 @@ $(STAMP): requirements.txt requirements-nodeps.txt setup.cfg
 demo: $(STAMP) $(KERNEL)
 	$(PY) -m apps demo
 
+# One pytest process per test folder (scripts/test_suite.py says why), totals at the end.
 test: $(STAMP) $(KERNEL)
-	$(PY) -m pytest -q
+	$(PY) scripts/test_suite.py -q
 
 # Also the slow end-to-end checks (kill/resume, two workers, determinism for every app listed)
 test-all: $(STAMP) $(KERNEL)
-	$(PY) -m pytest -q -m "slow or not slow"
+	$(PY) scripts/test_suite.py -q -m "slow or not slow"
 
 bench: $(STAMP) $(KERNEL)
 	$(PY) -m bench $(APP)

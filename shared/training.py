@@ -17,6 +17,7 @@ so a kill at any moment leaves the previous complete file.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import datetime
 import json
 import logging
@@ -98,7 +99,13 @@ def new_run_path(app, config):
 
 
 def seed_everything(seed, deterministic=False):
-    """Seed Python, NumPy and the backend; optionally force op determinism."""
+    """Seed Python, NumPy and the backend; optionally force op determinism.
+
+    TensorFlow's seeding clears its kernel cache; objects of earlier runs
+    in this process (pipelines still prefetching, tokenizer kernels) are
+    collected first, so that nothing uses a kernel while it is destroyed.
+    """
+    gc.collect()
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
