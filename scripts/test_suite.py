@@ -57,11 +57,11 @@ def main(argv):
         for word, number in counts(done.stdout).items():
             totals[word] = totals.get(word, 0) + number
     minutes = (time.time() - started) / 60
-    print(f"\n{len(groups())} pytest processes, {minutes:.1f} min; " +
+    extra = "".join(f", {totals[w]} {w}" for w in ("skipped", "deselected") if totals.get(w))
+    print(f"\n{len(groups())} pytest processes, {minutes:.1f} min{extra}; " +
           (f"failed: {', '.join(failures)}" if failures else "all passed"))
-    extra = ", ".join(f"{totals[w]} {w}" for w in ("skipped", "deselected") if totals.get(w))
-    print(f"{totals.get('passed', 0)} passed, {totals.get('failed', 0) + totals.get('errors', 0)} failed"
-          + (f", {extra}" if extra else ""))
+    failed = totals.get("failed", 0) + totals.get("errors", 0) + (1 if failures and not totals.get("failed") else 0)
+    print(f"{totals.get('passed', 0)} passed, {failed} failed")  # the closing line CI reads
     return 1 if failures else 0
 
 
