@@ -82,7 +82,7 @@ class App:
 
     def load_data(self, config):
         """Read and check all the data (raise DataError); return it."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the load_data hook")
 
     def profile(self, data):
         """Facts about the loaded data that defaults may depend on."""
@@ -101,11 +101,11 @@ class App:
 
         Parts the phases need (a backbone to freeze) can be kept as
         attributes of the model when they are among its layers."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the build_task hook")
 
     def datasets(self, config, data):
         """(train, validation) tf.data pipelines."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the datasets hook")
 
     def callbacks(self, run, data, task):
         """The app's own callbacks (run before the standard ones)."""
@@ -117,7 +117,7 @@ class App:
 
     def compile(self, task, phase, config, steps):
         """Compile `task` for `phase` (`steps` batches per epoch); in scope."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the compile hook")
 
     def fit(self, run, data, task):
         """Run every phase with the standard callbacks; return the epoch count."""
@@ -151,7 +151,7 @@ class App:
 
     def test_metrics(self, model, data, config):
         """Metrics of the best model on the held-out test split."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the test_metrics hook")
 
     def summary(self, run, data, model):
         """Extra entries of metrics.json besides test, seconds and epochs."""
@@ -173,15 +173,15 @@ class App:
 
     def evaluate(self, trained, data=None, skip_bad=False):
         """`evaluate`: test metrics of a trained run."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the evaluate hook")
 
     def predict_rows(self, trained, inputs, **options):
         """`predict`: one dict per input."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the predict_rows hook")
 
     def export(self, trained, out):
         """`export`: a SavedModel in `out`."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define the export hook")
 
     # ---- hooks: command line ----------------------------------------------
     def predict_arguments(self, parser):

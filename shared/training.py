@@ -17,8 +17,8 @@ so a kill at any moment leaves the previous complete file.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import datetime
+import gc
 import json
 import logging
 import os
