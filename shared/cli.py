@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import logging
 import sys
 import types
@@ -19,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from shared.errors import AnnsuiteError, UsageError
+from shared import limits
+from shared.errors import AnnsuiteError, DataError, UsageError
 
 log = logging.getLogger("annsuite")
 
@@ -114,9 +112,9 @@ def read_config_file(path):
         raise UsageError(f"--config {path}: no such file")
     try:
         text = path.read_text(encoding="utf-8")
-        values = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError, UnicodeDecodeError) as error:
-        first_line = str(error).splitlines()[0]
+        values = limits.load_json(text, path) if path.suffix == ".json" else limits.load_yaml(text, path)
+    except (DataError, UnicodeDecodeError) as error:
+        first_line = (getattr(error, "problem", None) or str(error)).splitlines()[0]
         raise UsageError(f"--config {path}: cannot parse: {first_line}") from None
     if isinstance(values, dict) and isinstance(values.get("config"), dict):
         values = values["config"]  # a run folder's config.json
@@ -177,6 +175,9 @@ def build_parser(prog, description, verbs):
             add_config_arguments(verb_parser, verb.config_cls)
         if verb.add_arguments is not None:
             verb.add_arguments(verb_parser)
+        verb_parser.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                                 help=f"raise a resource limit ({', '.join(limits.DEFAULTS)}; "
+                                      "see docs/bad-input.md)")
     return parser
 
 
@@ -185,6 +186,7 @@ def dispatch(prog, description, verbs, argv=None):
     parser = build_parser(prog, description, verbs)
     namespace = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
     setup_logging(namespace.verbose)
+    limits.configure(getattr(namespace, "limit", []))
     verb = next(v for v in verbs if v.name == namespace.verb)
     if verb.config_cls is not None:
         namespace.config = resolve_config(verb.config_cls, namespace)

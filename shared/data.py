@@ -19,8 +19,11 @@ from keras.utils import Progbar
 from PIL import Image, UnidentifiedImageError
 from sklearn.model_selection import train_test_split
 
+from shared import limits
 from shared.errors import DataError, UsageError
 from shared.images import encode_png
+
+Image.MAX_IMAGE_PIXELS = None  # the pixel limit of shared.limits governs, checked on each header
 
 log = logging.getLogger("annsuite")
 
@@ -70,17 +73,20 @@ def read_image(path, channels=3):
     Grayscale, palette, RGB and RGBA files all convert (alpha is dropped).
 
     Raises:
-        DataError: empty, not an image, truncated or otherwise corrupt.
+        DataError: empty, not an image, over the pixel limit, truncated or otherwise corrupt.
     """
     path = Path(path)
     try:
         if path.stat().st_size == 0:
             raise DataError(path, "empty file (0 bytes)")
         with Image.open(path) as image:
+            limits.check_pixels(*image.size, path)  # on the header, before decoding
             image.load()
             if image.mode in ("P", "LA", "PA") or "transparency" in image.info:
                 image = image.convert("RGBA")
             array = np.asarray(image.convert("L" if channels == 1 else "RGB"))
+    except Image.DecompressionBombError:
+        raise DataError(path, "image header declares too many pixels (raise it with --limit pixels=N)") from None
     except UnidentifiedImageError:
         raise DataError(path, "not an image (unknown or damaged format)") from None
     except (OSError, SyntaxError, ValueError) as error:

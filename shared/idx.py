@@ -8,10 +8,12 @@ Only unsigned bytes (type 0x08) are read: every MNIST-family file is.
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from shared import limits
 from shared.errors import DataError
 
 
@@ -39,23 +41,30 @@ def idx_files(path):
 def read_idx(path):
     """Read one IDX file (optionally gzipped) into a uint8 numpy array.
 
+    The header is read and checked first: the array it declares must fit the
+    `array_elements` limit before the body is read (a gzip bomb reads no more
+    than the header promises).
+
     Raises:
-        DataError: unreadable, bad magic number, or truncated.
+        DataError: unreadable, corrupt compressed data, bad magic number, over a limit, or truncated.
     """
     opener = gzip.open if str(path).endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as error:
+            head = handle.read(4)
+            if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] != 0x08:
+                raise DataError(path, "not an unsigned-byte IDX file (bad magic number)")
+            ndim = head[3]
+            dims = [int.from_bytes(handle.read(4), "big") for _ in range(ndim)]
+            size = limits.check("array_elements", int(np.prod(dims, dtype=np.float64)), path)
+            body = handle.read(size + 1)
+    except (OSError, EOFError, zlib.error) as error:
         raise DataError(path, f"unreadable IDX file: {error}") from None
-    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] != 0x08:
-        raise DataError(path, "not an unsigned-byte IDX file (bad magic number)")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    expected = 4 + 4 * ndim + int(np.prod(dims))
-    if len(raw) != expected:
-        raise DataError(path, f"truncated IDX file: {len(raw)} bytes, header promises {expected}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    if len(body) < size:
+        raise DataError(path, f"truncated IDX file: {len(body)} bytes of data, header promises {size}")
+    if len(body) > size:
+        raise DataError(path, f"IDX file longer than its header promises ({size} bytes of data)")
+    return np.frombuffer(body, dtype=np.uint8).reshape(dims)
 
 
 def read_idx_pair(path):

@@ -1,5 +1,7 @@
 """shared.idx: IDX files round-trip, pairs are found, bad files are named."""
 
+import gzip
+
 import numpy as np
 import pytest
 
@@ -37,3 +39,27 @@ def test_count_mismatch(tmp_path):
     with pytest.raises(DataError, match="3 labels for 2 images"):
         read_idx_pair(tmp_path)
     assert idx_files(tmp_path / "nothing-here.txt") is None
+
+
+def test_a_header_declaring_a_huge_array_is_refused_before_the_body_is_read(tmp_path):
+    bomb = tmp_path / "bomb-images-idx3-ubyte.gz"
+    header = bytes([0, 0, 0x08, 3]) + b"".join(d.to_bytes(4, "big") for d in (100_000, 10_000, 10_000))
+    with gzip.open(bomb, "wb") as handle:
+        handle.write(header + bytes(1000))
+    with pytest.raises(DataError, match="over the limit .* --limit array_elements="):
+        read_idx(bomb)
+
+
+def test_corrupt_gzip_and_trailing_bytes_are_one_line_errors(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (4, 28, 28))
+    good = write_idx(tmp_path / "g-images-idx3-ubyte.gz", noise)
+    raw = bytearray(good.read_bytes())
+    raw[2 * len(raw) // 3] ^= 0xFF  # a flipped byte inside the compressed data: the CRC check fails
+    corrupt = tmp_path / "c-images-idx3-ubyte.gz"
+    corrupt.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="c-images-idx3-ubyte.gz"):
+        read_idx(corrupt)
+    long = tmp_path / "long-images-idx3-ubyte"
+    long.write_bytes(write_idx(tmp_path / "plain", np.ones((2, 2, 2))).read_bytes() + b"xx")
+    with pytest.raises(DataError, match="longer than its header promises"):
+        read_idx(long)
