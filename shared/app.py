@@ -39,6 +39,7 @@ from shared.cli import (
     build_config,
     dispatch,
 )
+from shared.distribute import synchronize_batch_norm
 from shared.errors import UsageError
 from shared.phases import Phase, fine_tune_phases, steps_per_epoch
 from shared.records import read_json, replace_atomically
@@ -275,6 +276,9 @@ class App:
         self.on_run_start(run, data)
         with run.strategy.scope():
             task = self.build_task(config, data)
+        if synchronize_batch_norm(task, run.strategy):
+            log.info("BatchNormalization statistics synchronized across the %d replicas",
+                     run.strategy.num_replicas_in_sync)
         epochs = self.fit(run, data, task)
         self.after_fit(run, data, task)
         best = training.load_best_model(run.path) if self.has_model else None

@@ -28,6 +28,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from shared.errors import UsageError
+from shared.finetune import walk_layers
 from shared.safe_files import private_folder
 
 # keras-team/keras#20585: under MultiWorkerMirroredStrategy, Keras 3 (seen up
@@ -96,10 +98,53 @@ def is_multi_worker(strategy):
         getattr(getattr(strategy, "extended", None), "_num_workers", 1) > 1
 
 
+def synchronize_batch_norm(model, strategy):
+    """Make every BatchNormalization in `model` synchronized when `strategy` spans several replicas.
+
+    Each replica's batch statistics are then all-reduced (the global batch's
+    mean and variance, Keras' `synchronized=True`), so several workers train
+    like one with their global batch. On one replica nothing changes, and a
+    saved model loads and runs on one device either way. Returns the number
+    of layers changed."""
+    if strategy is None or (strategy.num_replicas_in_sync <= 1 and not is_multi_worker(strategy)):
+        return 0
+    changed = 0
+    for layer in [model, *walk_layers(model)]:
+        if isinstance(layer, keras.layers.BatchNormalization) and not layer.synchronized:
+            layer.synchronized = True
+            changed += 1
+    return changed
+
+
+def read_tf_config():
+    """TF_CONFIG as a checked dict ({} when unset); UsageError naming what is wrong.
+
+    A cluster is a mapping of task types to lists of "host:port" addresses;
+    the task, when given, names one of them by type and index."""
+    text = os.environ.get("TF_CONFIG", "") or "{}"
+    try:
+        config = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"TF_CONFIG is not JSON: {error}") from None
+    if not isinstance(config, dict):
+        raise UsageError("TF_CONFIG must be a JSON object with 'cluster' and 'task'")
+    cluster, spec = config.get("cluster", {}), config.get("task")
+    if not isinstance(cluster, dict) or not all(
+            isinstance(v, list) and all(isinstance(a, str) and ":" in a for a in v) for v in cluster.values()):
+        raise UsageError("TF_CONFIG 'cluster' must map task types to lists of \"host:port\" addresses")
+    if spec is not None:
+        if not isinstance(spec, dict) or not isinstance(spec.get("type"), str) or \
+                not isinstance(spec.get("index"), int) or isinstance(spec.get("index"), bool):
+            raise UsageError("TF_CONFIG 'task' must be {\"type\": NAME, \"index\": NUMBER}")
+        if not 0 <= spec["index"] < len(cluster.get(spec["type"], [])):
+            raise UsageError(f"TF_CONFIG task {spec['type']} {spec['index']} is not in its cluster "
+                             f"({len(cluster.get(spec['type'], []))} {spec['type']} address(es))")
+    return config
+
+
 def task():
     """(type, index) of this process in TF_CONFIG, or None."""
-    config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
-    spec = config.get("task")
+    spec = read_tf_config().get("task")
     return (spec["type"], int(spec["index"])) if spec else None
 
 
@@ -110,7 +155,7 @@ def is_chief(strategy=None):
     spec = task()
     if spec is None:
         return True
-    cluster = json.loads(os.environ["TF_CONFIG"]).get("cluster", {})
+    cluster = read_tf_config().get("cluster", {})
     if "chief" in cluster:
         return spec[0] == "chief"
     return spec == ("worker", 0)

@@ -116,6 +116,7 @@ def get_strategy(name):
     if name == "multi-worker":
         if "TF_CONFIG" not in os.environ:
             raise UsageError("--strategy multi-worker needs the TF_CONFIG environment variable")
+        distribute.read_tf_config()  # a malformed TF_CONFIG is one line, not TensorFlow's traceback
         distribute.patch_keras_multi_worker()
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")

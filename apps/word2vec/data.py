@@ -21,6 +21,7 @@ import bz2
 import gzip
 import logging
 import re
+import zlib
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from apps.word2vec import corpus
+from shared import limits
 from shared.data import BadInputs
 from shared.errors import DataError, UsageError
 
@@ -95,6 +97,21 @@ def open_binary(path):
     return open(path, "rb")
 
 
+def cut_point(data):
+    """Where to cut a block: after its last ASCII whitespace, else before its last UTF-8 character.
+
+    Every block is cut, so no byte is carried over more than once: linear time
+    on any text, whatever separates its words (a run of more than a block
+    without ASCII whitespace is split into two tokens)."""
+    last = max((data.rfind(space) for space in b" \t\n\r\v\f"), default=-1)
+    if last >= 0:
+        return last + 1
+    cut = len(data) - 1
+    while cut > 0 and 0x80 <= data[cut] < 0xC0:  # back off over UTF-8 continuation bytes
+        cut -= 1
+    return cut if cut > 0 else len(data)
+
+
 def text_blocks(path):
     """(byte offset, bytes) blocks of the file's text, each cut after whitespace."""
     offset, pending = 0, b""
@@ -102,19 +119,16 @@ def text_blocks(path):
         while True:
             try:
                 block = stream.read(BLOCK_BYTES)
-            except (OSError, EOFError) as error:
+            except (OSError, EOFError, zlib.error) as error:
                 raise DataError(path, f"corrupt compressed file: {error}") from None
             data = pending + block
             if not block:
                 if data:
                     yield offset, data
                 return
-            cut = max(data.rfind(b"\n"), data.rfind(b" "))
-            if cut < 0:
-                pending = data
-                continue
-            yield offset, data[:cut + 1]
-            offset, pending = offset + cut + 1, data[cut + 1:]
+            cut = cut_point(data)
+            yield offset, data[:cut]
+            offset, pending = offset + cut, data[cut:]
 
 
 def decode(path, offset, data, bad, reported):
@@ -136,9 +150,11 @@ def file_sentences(path, bad, max_length):
         lines = decode(path, offset, data, bad, reported).split("\n")
         for index, line in enumerate(lines):
             current.extend(tokenize(line))
-            while len(current) >= max_length:
-                yield current[:max_length]
-                current = current[max_length:]
+            start = 0
+            while len(current) - start >= max_length:
+                yield current[start:start + max_length]
+                start += max_length
+            current = current[start:] if start else current
             if index < len(lines) - 1 and current:
                 yield current
                 current = []
@@ -160,13 +176,38 @@ def read_sentences(spec, bad, max_length):
             next_report = done + PROGRESS_BYTES
 
 
-def encode(sentences):
-    """Provisional ids (first-seen order), sentence lengths, and the word list."""
-    index, ids, lengths = {}, array("i"), array("i")
+def encode(sentences, max_distinct=None):
+    """Provisional ids, sentence lengths, and the word list.
+
+    Distinct tokens are counted while reading; when there are more than
+    `max_distinct` (the `distinct_tokens` limit), the rarest are pruned as
+    gensim's `max_vocab_size` does (counts <= 1, then <= 2, ...): their
+    occurrences get id -1 (out of vocabulary), so memory stays bounded on any corpus."""
+    max_distinct = max_distinct or limits.get("distinct_tokens")
+    index, ids, lengths, floor = {}, array("i"), array("i"), 0
     for tokens in sentences:
         ids.extend([index.setdefault(token, len(index)) for token in tokens])
         lengths.append(len(tokens))
+        if len(index) > max_distinct:
+            floor, index, ids = prune(index, ids, floor, max_distinct)
     return np.frombuffer(ids, dtype=np.int32), np.frombuffer(lengths, dtype=np.int32), list(index)
+
+
+def prune(index, ids, floor, max_distinct):
+    """Drop the rarest tokens until at most max_distinct remain; renumber the ids seen so far."""
+    old = np.frombuffer(ids, dtype=np.int32)
+    count_of = np.bincount(old[old >= 0], minlength=len(index))
+    while True:
+        floor += 1
+        keep = count_of > floor
+        if keep.sum() <= max_distinct:
+            break
+    log.info("more than %d distinct tokens: pruned those seen at most %d times so far", max_distinct, floor)
+    new_id = np.full(len(count_of), -1, dtype=np.int32)
+    new_id[keep] = np.arange(int(keep.sum()), dtype=np.int32)
+    mapped = np.where(old >= 0, new_id[np.maximum(old, 0)], -1).astype(np.int32)
+    index = {token: int(new_id[position]) for token, position in index.items() if keep[position]}
+    return floor, index, array("i", mapped.tobytes())
 
 
 def split_sentences(count, validation_fraction, seed, max_train):
@@ -189,14 +230,14 @@ def build_corpus(sentences, config, source, questions=None, skipped=0):
     sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     validation, train = split_sentences(len(lengths), config.validation_fraction, config.seed,
                                         config.max_train_samples)
-    in_train = train[sentence_of]
+    in_train = train[sentence_of] & (ids >= 0)
     counts = np.bincount(ids[in_train], minlength=len(tokens))
     order = np.argsort(-counts, kind="stable")
     order = order[counts[order] >= config.min_count]
     if len(order) < 2:
         raise DataError(config.data or "default corpus",
                         f"fewer than 2 words occur at least --min-count {config.min_count} times")
-    final = np.full(len(tokens), -1, dtype=np.int32)
+    final = np.full(len(tokens) + 1, -1, dtype=np.int32)  # the last entry: pruned tokens (id -1)
     final[order] = np.arange(len(order), dtype=np.int32)
     mapped = final[ids]
 

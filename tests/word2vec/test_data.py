@@ -6,7 +6,7 @@ import gzip
 import numpy as np
 import pytest
 
-from apps.word2vec import corpus
+from apps.word2vec import corpus, data
 from apps.word2vec.config import Word2VecConfig
 from apps.word2vec.data import load_corpus, read_sentences, tokenize
 from shared.data import BadInputs
@@ -34,8 +34,6 @@ def test_folder_is_read_in_sorted_order_one_sentence_per_line(tmp_path):
 
 
 def test_text8_layout_is_cut_into_sentences(tmp_path, monkeypatch):
-    from apps.word2vec import data
-
     monkeypatch.setattr(data, "BLOCK_BYTES", 16)  # many blocks, words cut only at spaces
     words = [f"w{i % 7}" for i in range(25)]
     (tmp_path / "text8").write_text(" " + " ".join(words), encoding="utf-8")
@@ -90,3 +88,37 @@ def test_generated_corpus_plants_the_analogy_words():
     assert {"paris", "france", "queen", "apples", "swam", "colder"} <= words
     lengths = np.array([len(s) for s in sentences])
     assert lengths.min() >= 7 and lengths.max() <= 11
+
+
+@pytest.mark.parametrize("separator", ["\t", "\r", "\r\n", "\f"])
+def test_any_ascii_whitespace_cuts_blocks_so_reading_is_linear(tmp_path, monkeypatch, separator):
+    monkeypatch.setattr(data, "BLOCK_BYTES", 64)
+    words = [f"wörd{i % 13}" for i in range(2000)]
+    path = tmp_path / "tabbed.txt"
+    path.write_bytes(separator.join(words).encode("utf-8"))
+    carried = []
+    original = data.cut_point
+    monkeypatch.setattr(data, "cut_point", lambda block: carried.append(len(block)) or original(block))
+    found, _ = sentences(path, max_length=10_000)
+    assert sum(found, []) == words
+    assert max(carried) < 64 + 16  # never more than one block plus one word: no growing buffer
+
+
+def test_a_block_without_whitespace_is_cut_on_a_character_boundary(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "BLOCK_BYTES", 7)
+    path = tmp_path / "one-word.txt"
+    path.write_text("é" * 50, encoding="utf-8")  # 2-byte characters, no whitespace at all
+    found, bad = sentences(path)
+    assert "".join(sum(found, [])) == "é" * 50 and bad.summary() == 0
+
+
+def test_distinct_tokens_are_pruned_while_counting():
+    stream = [["a", "b", "a"], ["c", "d", "a", "b"], ["e", "f", "g"], ["a", "h"]]
+    ids, lengths, words = data.encode(stream, max_distinct=4)
+    assert words[:2] == ["a", "b"] and len(words) <= 4 + 1
+    assert list(lengths) == [3, 4, 3, 2]
+    decoded = [words[i] if i >= 0 else None for i in ids]
+    assert decoded[:7] == ["a", "b", "a", None, None, "a", "b"]  # c and d pruned (seen once)
+    assert decoded[-2:] == ["a", "h"]
+    unpruned_ids, _, unpruned = data.encode(stream)
+    assert len(unpruned) == 8 and (unpruned_ids >= 0).all()

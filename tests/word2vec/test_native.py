@@ -104,3 +104,33 @@ def test_a_native_kernel_that_is_not_built_is_one_line_and_auto_falls_back(monke
     assert run(main, argv, prog="python -m apps.word2vec") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "the op is not built" in err and not (tmp_path / "r").exists()
+
+
+def test_the_library_is_keyed_by_cpu_and_tensorflow_and_built_by_rename(monkeypatch, caplog):
+    here = native.library_path()
+    assert here.exists() and not list(native.BUILD.glob(".negative_sampling-*"))  # no temporary left
+    monkeypatch.setattr(native, "cpu_flags", lambda: "another cpu without avx")
+    assert native.library_path() != here
+    native.load.cache_clear()
+    try:
+        with caplog.at_level("INFO", logger="annsuite"):
+            assert native.load() is None  # a library built for another CPU is never loaded (no SIGILL)
+        assert "built for another CPU" in caplog.text
+    finally:
+        monkeypatch.undo()
+        native.load.cache_clear()
+    assert native.available()
+
+
+def test_a_library_that_does_not_load_falls_back_with_one_line(monkeypatch, tmp_path, caplog):
+    broken = tmp_path / "negative_sampling-x.so"
+    broken.write_bytes(b"not an ELF file")
+    monkeypatch.setattr(native, "library_path", lambda: broken)
+    native.load.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="annsuite"):
+            assert native.load() is None
+        assert "cannot load" in caplog.text and "--force" in caplog.text
+    finally:
+        monkeypatch.undo()
+        native.load.cache_clear()
