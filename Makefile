@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 6006
 APP ?= all
 
-.PHONY: venv kernels demo test test-all bench tensorboard workers lint clean
+.PHONY: venv kernels demo test test-all fuzz bench tensorboard workers lint clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ test: $(STAMP) kernels
 # Also the slow end-to-end checks (kill/resume, two workers, determinism for every app listed)
 test-all: $(STAMP) kernels
 	$(PY) scripts/test_suite.py -q -m "slow or not slow"
+
+# The seeded input fuzzer, >= 200 cases per input format of every app (docs/bad-input.md has the counts)
+fuzz: $(STAMP)
+	$(PY) -m scripts.fuzz all --cases 200 --doc
 
 bench: $(STAMP) kernels
 	$(PY) -m bench $(APP)

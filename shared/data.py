@@ -8,6 +8,7 @@ logged instead (`BadInputs`).
 from __future__ import annotations
 
 import concurrent.futures
+import csv
 import logging
 import os
 from dataclasses import dataclass
@@ -61,6 +62,32 @@ def utf8_text(path):
     except UnicodeDecodeError as error:
         line = raw[:error.start].count(b"\n") + 1
         raise DataError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line) from None
+
+
+def csv_rows(text, path, delimiter=",", first_line=1):
+    """(line number, row) of CSV/TSV `text`, every row checked before it is used.
+
+    A line longer than the `line_chars` limit, an unbalanced quote (Python's
+    csv module would otherwise merge the rows below it, or stop with its
+    field-size error) and a NUL byte are a DataError naming the file and the
+    line where the bad row starts."""
+    limit = limits.get("line_chars")
+    csv.field_size_limit(max(limit, 1 << 17))
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines, start=first_line):
+        if len(line) > limit:
+            raise limits.LimitError(path, "line_chars", len(line), line=number)
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = first_line
+    try:
+        for row in reader:
+            end = first_line + reader.line_num - 1
+            if end != start:
+                raise DataError(path, "unbalanced quote: this row runs over several lines", line=start)
+            yield start, row
+            start = end + 1
+    except csv.Error as error:
+        raise DataError(path, f"cannot read the row: {error}", line=first_line + reader.line_num - 1) from None
 
 
 def is_image_file(path):

@@ -25,15 +25,17 @@ import yaml
 
 from shared.errors import DataError, UsageError
 
-# name: (default, what it bounds)
+# name: (default, unit in messages, what it bounds)
 DEFAULTS = {
-    "pixels": (100_000_000, "pixels per image (width x height), checked on the header before decoding"),
-    "decompressed_bytes": (8 << 30, "bytes read out of one compressed file (gzip, bzip2, zip member)"),
-    "array_elements": (2_000_000_000, "elements of one array read from an .npz/.npy/IDX file"),
-    "mask_classes": (256, "distinct values in a set of masks or labels"),
-    "distinct_tokens": (10_000_000, "distinct tokens kept while counting a corpus (rarest pruned beyond)"),
-    "line_chars": (1_000_000, "characters in one line of a line-based text format (TSV, CSV, dialogues)"),
-    "nesting": (64, "nesting depth of a JSON or YAML document"),
+    "pixels": (100_000_000, "pixels", "pixels per image (width x height), checked on the header before decoding"),
+    "decompressed_bytes": (8 << 30, "decompressed bytes", "bytes read out of one compressed file"),
+    "array_elements": (2_000_000_000, "array elements", "elements of one array in an .npz or IDX file"),
+    "mask_classes": (256, "distinct mask values", "distinct values in a set of masks or labels"),
+    "distinct_tokens": (10_000_000, "distinct tokens", "distinct tokens kept while counting a corpus "
+                                                       "(the rarest are pruned beyond it)"),
+    "line_chars": (1_000_000, "characters in one line", "characters in one line of a line-based text "
+                                                        "format (TSV, CSV, JSON lines)"),
+    "nesting": (64, "levels of nesting", "nesting depth of a JSON or YAML document"),
 }
 
 _values = {}
@@ -45,7 +47,7 @@ class LimitError(DataError):
 
     def __init__(self, path, name, found, line=None):
         limit = get(name)
-        super().__init__(path, f"{found:,} {DEFAULTS[name][1].split(',')[0]} is over the limit of {limit:,} "
+        super().__init__(path, f"{found:,} {DEFAULTS[name][1]} is over the limit of {limit:,} "
                                f"(raise it with --limit {name}={found})", line=line)
 
 
@@ -80,6 +82,11 @@ def get(name):
     if not _configured:
         configure()
     return _values.get(name, DEFAULTS[name][0])
+
+
+def describe():
+    """(name, default, what it bounds) of every limit, for the docs and --help."""
+    return [(name, default, doc) for name, (default, _, doc) in DEFAULTS.items()]
 
 
 def check(name, found, path, line=None):

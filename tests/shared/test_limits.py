@@ -8,7 +8,7 @@ from PIL import Image
 
 from shared import limits
 from shared.cli import read_config_file
-from shared.data import read_image
+from shared.data import csv_rows, read_image
 from shared.errors import DataError, UsageError
 
 
@@ -35,7 +35,7 @@ def test_limits_are_raised_by_option_and_by_environment(monkeypatch):
 def test_over_a_limit_is_one_line_naming_the_file_and_the_option():
     limits.configure(["pixels=100"])
     limits.check_pixels(10, 10, "ok.png")
-    with pytest.raises(DataError, match=r"^big.png: 101 pixels per image .* limit of 100 \(raise it with "
+    with pytest.raises(DataError, match=r"^big.png: 101 pixels is over the limit of 100 \(raise it with "
                                         r"--limit pixels=101\)$"):
         limits.check_pixels(101, 1, "big.png")
 
@@ -63,7 +63,7 @@ def test_npz_members_are_checked_on_their_header(tmp_path):
     bomb = tmp_path / "bomb.npz"
     with zipfile.ZipFile(bomb, "w") as archive:
         archive.writestr("x.npy", header.getvalue() + bytes(64))
-    with pytest.raises(DataError, match=r"bomb.npz \(x\): 1,000,000,000,000 elements"):
+    with pytest.raises(DataError, match=r"bomb.npz \(x\): 1,000,000,000,000 array elements is over"):
         limits.load_npz(bomb)
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(DataError, match="junk.npz: not a readable .npz"):
@@ -97,5 +97,15 @@ def test_images_over_the_pixel_limit_are_refused_on_the_header(tmp_path):
     Image.new("RGB", (50, 4)).save(path)
     assert read_image(path).shape == (4, 50, 3)
     limits.configure(["pixels=199"])
-    with pytest.raises(DataError, match=r"wide.png: 200 pixels per image .* --limit pixels=200"):
+    with pytest.raises(DataError, match=r"wide.png: 200 pixels is over the limit of 199 .* --limit pixels=200"):
         read_image(path)
+
+
+def test_csv_rows_name_the_line_of_an_unbalanced_quote_or_an_overlong_line():
+    good = "a,b\n1,\"x, y\"\n2,z\n"
+    assert list(csv_rows(good, "t.csv")) == [(1, ["a", "b"]), (2, ["1", "x, y"]), (3, ["2", "z"])]
+    with pytest.raises(DataError, match=r"^t.csv:2: unbalanced quote"):
+        list(csv_rows("a,b\n1,\"oops\n2,z\n3,w\n", "t.csv"))
+    limits.configure(["line_chars=20"])
+    with pytest.raises(DataError, match=r"^t.tsv:3: 31 characters in one line is over the limit of 20 \(raise it with --limit line_chars=31\)"):
+        list(csv_rows("a\tb\n1\t2\n" + "x" * 30 + "\n", "t.tsv", delimiter="\t"))
