@@ -1,6 +1,7 @@
 import gzip
 import io
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +110,9 @@ def test_csv_rows_name_the_line_of_an_unbalanced_quote_or_an_overlong_line():
     limits.configure(["line_chars=20"])
     with pytest.raises(DataError, match=r"^t.tsv:3: 31 characters in one line is over the limit of 20 \(raise it with --limit line_chars=31\)"):
         list(csv_rows("a\tb\n1\t2\n" + "x" * 30 + "\n", "t.tsv", delimiter="\t"))
+
+
+def test_the_bad_input_doc_lists_every_limit():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "bad-input.md").read_text(encoding="utf-8")
+    for name, default, _ in limits.describe():
+        assert f"| `{name}` | {default:,} |" in doc, name
