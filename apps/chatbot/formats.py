@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from shared import limits
 from shared.errors import DataError
 
 
@@ -116,7 +117,9 @@ def read_yaml(path, bad):
     """Dialogues of a chatterbot-corpus YAML file."""
     text = read_text(path)
     try:
-        data = yaml.safe_load(text)
+        data = limits.load_yaml(text, path)  # no aliases ("billion laughs"), bounded nesting
+    except DataError:
+        raise
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise DataError(path, f"malformed YAML: {problem}", yaml_line(error)) from None

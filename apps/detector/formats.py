@@ -10,14 +10,14 @@ Detection from the path (`detect_format`):
 - a `.csv` file: `filename,width,height,class,xmin,ymin,xmax,ymax`;
 - a `.json` file, or a folder with `instances_*.json` (or
   `annotations/instances_*.json`): COCO;
-- a folder with `*.xml` (itself, `Annotations/` or `annots/`): Pascal VOC,
-  images beside the XML or in `JPEGImages/` (or `images/`).
+- a folder with `*.xml` (itself or sub-folders of any name, see
+  `layouts.py`): Pascal VOC;
+- a folder with `.csv` files and no XML or COCO file: the flat CSV.
+Images are found by `layouts.find_image` (the usual sibling folders).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.data import utf8_text
+from apps.detector import layouts
+from shared.data import csv_rows, utf8_text
 from shared.errors import DataError, UsageError
 
 CSV_COLUMNS = ["filename", "width", "height", "class", "xmin", "ymin", "xmax", "ymax"]
-IMAGE_FOLDERS = ("JPEGImages", "images", "Images")
 
 
 @dataclass
@@ -47,6 +47,8 @@ def to_xyxy(values, box_format):
     """The one conversion to xyxy pixels: voc (1-based inclusive corners),
     coco (x, y, width, height) or corners (xmin, ymin, xmax, ymax)."""
     a, b, c, d = (float(v) for v in values)
+    if not np.all(np.isfinite([a, b, c, d])):
+        raise ValueError(f"a box coordinate is not a finite number ({', '.join(map(str, values))})")
     if box_format == "voc":
         return [a - 1.0, b - 1.0, c, d]
     if box_format == "coco":
@@ -64,8 +66,10 @@ def detect_format(path):
         return "coco"
     if voc_files(path):
         return "voc"
+    if layouts.csv_files(path):
+        return "csv"
     raise UsageError(f"--data {path}: no detection data found (expected a .csv file, a COCO "
-                     "instances_*.json, or Pascal VOC *.xml files)")
+                     "instances_*.json, or Pascal VOC *.xml files in the folder or its sub-folders)")
 
 
 def coco_files(path):
@@ -75,36 +79,44 @@ def coco_files(path):
 
 
 def voc_files(path):
-    for folder in (path, path / "Annotations", path / "annots"):
-        files = sorted(folder.glob("*.xml")) if folder.is_dir() else []
-        if files:
-            return files
-    return []
+    return layouts.voc_files(path)
 
 
 def read_records(path, bad):
     """All records of the data set at `path` (format detected)."""
     kind = detect_format(path)
     path = Path(path)
+    layouts.forget()
     if kind == "csv":
-        return read_csv(path, bad)
+        files = [path] if path.is_file() else layouts.csv_files(path)
+        return unique_images([record for file in files for record in read_csv(file, bad)])
     if kind == "coco":
         return [record for file in coco_files(path) for record in read_coco(file, bad)]
     return [record for record in (read_voc(file, bad) for file in voc_files(path)) if record]
 
 
-def find_voc_image(xml_path, filename):
-    folder = xml_path.parent
-    candidates = [folder / filename] + [folder.parent / name / filename for name in IMAGE_FOLDERS]
-    return next((c for c in candidates if c.is_file()), candidates[0])
+def unique_images(records):
+    """The first record of each image file (CSV files of one folder may repeat an image)."""
+    first = {}
+    for record in records:
+        first.setdefault(record.image, record)
+    return list(first.values())
+
+
+def voc_image(xml_path, filename):
+    """The image of an XML file: its <filename>, else the image named like the XML file."""
+    image = layouts.find_image(xml_path.parent, filename) if filename else None
+    if image is None or not image.is_file():
+        fallback = layouts.find_image(xml_path.parent, xml_path.stem)
+        image = fallback if fallback.is_file() or image is None else image
+    return image
 
 
 def read_voc(xml_path, bad):
     """One Pascal VOC XML file -> Record (None when reported bad)."""
     try:
         root = ElementTree.parse(xml_path).getroot()
-        filename = root.findtext("filename") or xml_path.with_suffix(".jpg").name
-        record = Record(find_voc_image(xml_path, filename.strip()), xml_path)
+        record = Record(voc_image(xml_path, (root.findtext("filename") or "").strip()), xml_path)
         for index, obj in enumerate(root.iter("object"), start=1):
             box = obj.find("bndbox")
             if box is None:
@@ -160,13 +172,13 @@ def coco_image_folder(json_path):
 def read_csv(csv_path, bad):
     """The flat CSV (one row per box; a row with an empty class: no objects)."""
     records = {}
-    reader = csv.reader(io.StringIO(utf8_text(csv_path), newline=""))
-    header = [column.strip().lower() for column in next(reader, [])]
+    rows = csv_rows(utf8_text(csv_path), csv_path)
+    header = [column.strip().lower() for column in next(rows, (1, []))[1]]
     if not header:
         raise DataError(csv_path, f"empty file (expected the header {','.join(CSV_COLUMNS)})", line=1)
     if header != CSV_COLUMNS:
         raise DataError(csv_path, f"header must be {','.join(CSV_COLUMNS)}, got {','.join(header)}", line=1)
-    for line, row in enumerate(reader, start=2):
+    for line, row in rows:
         if not row:
             continue
         try:
@@ -178,7 +190,7 @@ def read_csv(csv_path, bad):
         except ValueError as error:
             bad.report(DataError(csv_path, f"cannot read the row: {error}", line=line))
             continue
-        image = csv_path.parent / filename
+        image = layouts.find_image(csv_path.parent, filename)
         record = records.setdefault(filename, Record(image, csv_path, line=line))
         if box is not None:
             record.boxes.append(box)

@@ -7,14 +7,12 @@ files (an optional header line) and names the file and line of a bad row.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import make_moons
 
-from shared.data import BadInputs, split_indices, utf8_text
+from shared.data import BadInputs, csv_rows, split_indices, utf8_text
 from shared.data import Splits as Split
 from shared.errors import DataError, UsageError
 
@@ -83,7 +81,7 @@ def read_csv(path):
         raise DataError(path, "no such file")
     text = utf8_text(path)
     rows, width = [], None
-    for line, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+    for line, row in csv_rows(text, path):
         if not row or all(not cell.strip() for cell in row):
             continue
         try:
@@ -92,6 +90,8 @@ def read_csv(path):
             if line == 1 and not rows:
                 continue  # a header
             raise DataError(path, f"not a number in {row!r}", line) from None
+        if not np.all(np.isfinite(values)):
+            raise DataError(path, f"not a finite number in {row!r} (nan or inf)", line)
         width = width or len(values)
         if len(values) != width or width < 2:
             raise DataError(path, f"expected {width} columns (features and a label), got {len(values)}", line)

@@ -17,7 +17,6 @@ Formats, detected from `--data`:
 from __future__ import annotations
 
 import logging
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits as sklearn_digits
 
 from apps.gan.config import DEFAULT_AUTOENCODER_EPOCHS, DEFAULT_STEPS
+from shared import limits
 from shared.app import steps_per_epoch
 from shared.data import BadInputs, is_image_file, read_images, resize_images, split_indices
 from shared.errors import DataError, UsageError
@@ -141,15 +141,15 @@ def load_npz(path):
         raise DataError(path, "empty file (0 bytes)")
     if head[:2] != b"PK":
         raise DataError(path, "not a .npz file (not a zip archive)")
+    arrays = limits.load_npz(path)  # every member's declared size checked before it is loaded
+    key = next((k for k in ("x", "images") if k in arrays), None)
+    if key is None:
+        raise DataError(path, f"no 'x' or 'images' array (found: {', '.join(arrays) or 'none'})")
     try:
-        with np.load(path, allow_pickle=False) as arrays:
-            key = next((k for k in ("x", "images") if k in arrays), None)
-            if key is None:
-                raise DataError(path, f"no 'x' or 'images' array (found: {', '.join(arrays.files) or 'none'})")
-            x = arrays[key].astype("float32")
-            labels = next((arrays[k] for k in ("y", "labels") if k in arrays), None)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise DataError(path, f"unreadable .npz file: {error}") from None
+        x = arrays[key].astype("float32")
+    except (TypeError, ValueError) as error:
+        raise DataError(path, f"images of a type that is not numbers: {error}") from None
+    labels = next((arrays[k] for k in ("y", "labels") if k in arrays), None)
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[-1] not in (1, 3):
@@ -160,8 +160,7 @@ def load_npz(path):
         x = x * 255.0
     if labels is None:
         return x, None, []
-    labels = labels.astype("int32")
-    return x, labels, [str(n) for n in range(int(labels.max()) + 1)]
+    return x, *compact_labels(labels, path)
 
 
 def read_folder(root, size, channels, bad):
@@ -201,7 +200,8 @@ def load_arrays(spec, kind, size, channels, bad):
         x, y, names = make_shapes(size=max(size, 16))
     elif kind == "idx":
         images, y = read_idx_pair(spec)
-        x, names = images[..., None].astype("float32"), [str(n) for n in range(int(y.max()) + 1)]
+        x = images[..., None].astype("float32")
+        y, names = compact_labels(y, spec)
     elif kind == "npz":
         x, y, names = load_npz(spec)
     else:
@@ -234,3 +234,17 @@ def load_data(config, spec=None):
     log.info("data: %s, %d classes%s, train/test = %d/%d images of %s", kind, len(names),
              "" if labelled else " (k-means clusters)", len(data.x_train), len(data.x_test), data.image_shape)
     return data
+
+
+def compact_labels(labels, path):
+    """(int32 labels, class names) of an array of labels, checked (integers, >= 0, within the limit)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.number) or \
+            (np.issubdtype(labels.dtype, np.floating) and not np.all(np.isfinite(labels))):
+        raise DataError(path, f"labels must be one integer per image, got {labels.dtype} of shape {labels.shape}")
+    if len(labels) and labels.min() < 0:
+        raise DataError(path, f"labels must be >= 0, found {labels.min()}")
+    count = int(labels.max()) + 1 if len(labels) else 0
+    limits.check("mask_classes", count, path)
+    return labels.astype("int32"), [str(n) for n in range(count)]
+

@@ -18,8 +18,6 @@ image has a mask and every mask an image; `read_pair` reads and checks one.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from shared.data import is_image_file, read_image, utf8_text
+from shared.data import csv_rows, is_image_file, read_image, utf8_text
 from shared.errors import DataError, UsageError
 
 CAMVID_CLASSES = ["sky", "building", "pole", "road", "pavement", "tree", "sign_symbol", "fence",
@@ -95,7 +93,7 @@ def read_classes(root):
         rows = [(e, None) if isinstance(e, str) else (e.get("name"), e.get("color", e.get("colour")))
                 for e in entries]
     else:
-        table = list(csv.reader(io.StringIO(text, newline="")))
+        table = [row for _, row in csv_rows(text, path)]
         header = [h.strip().lower() for h in table[0]] if table else []
         if "name" not in header:
             raise DataError(path, "expected a header with a 'name' column", 1)

@@ -18,6 +18,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared import limits
 from shared.errors import DataError, UsageError
 
 TEXT_COLUMNS = ("sentence", "text", "review", "content", "comment")
@@ -82,6 +83,9 @@ def read_table(path, config, bad):
     numbered = decode_lines(path, config.encoding, bad)
     tab = path.suffix.lower() == ".tsv" or (numbered and "\t" in numbered[0][1])
     options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tab else {"delimiter": ","}
+    for line, text in numbered:  # before the csv module's own field-size error
+        limits.check("line_chars", len(text), path, line=line)
+    csv.field_size_limit(max(limits.get("line_chars"), 1 << 17))
     reader = csv.reader((text for _, text in numbered), **options)
     records = Records()
     has_header = not (config.text_column or "").isdigit() or not (config.label_column or "").isdigit()

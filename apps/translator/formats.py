@@ -9,10 +9,9 @@ different line counts. Blank lines are ignored.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
+from shared.data import csv_rows
 from shared.errors import DataError, UsageError
 
 
@@ -83,8 +82,8 @@ def read_csv(path, bad, source_column=None, target_column=None):
     """CSV with a header row; the named columns (default: the first two)."""
     lines = read_lines(path, bad)
     text = "\n".join("" if line is None else line for _, line in lines)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    rows = csv_rows(text, path)
+    header = next(rows, (1, None))[1]
     if not header or len(header) < 2:
         raise DataError(path, "CSV needs a header row with at least two columns", 1)
     names = [name.strip() for name in header]
@@ -97,8 +96,7 @@ def read_csv(path, bad, source_column=None, target_column=None):
         else:
             raise DataError(path, f"no column {wanted!r} in the header (columns: {', '.join(names)})", 1)
     pairs = []
-    for row in reader:
-        number = reader.line_num
+    for number, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(columns):
