@@ -135,7 +135,7 @@ def npz_shapes(path):
                 shape, _, _ = reader(header, max_header_size=1 << 16)
                 shapes[info.filename[:-4]] = tuple(shape)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as error:
-        raise DataError(path, f"not a readable .npz file: {error}") from None
+        raise DataError(path, f"unreadable .npz file: {error}") from None
     return shapes
 
 
@@ -147,7 +147,7 @@ def load_npz(path):
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
     except (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
-        raise DataError(path, f"not a readable .npz file: {error}") from None
+        raise DataError(path, f"unreadable .npz file: {error}") from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):

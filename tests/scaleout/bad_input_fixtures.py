@@ -9,8 +9,10 @@ the per-app rows in `bad_inputs.py`.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import zipfile
 
 import numpy as np
 
@@ -273,3 +275,35 @@ def with_side_file(make_data, name, content, named, words):
         (tmp / name).write_bytes(content if isinstance(content, bytes) else content.encode())
         return data, named, words
     return make
+
+
+# bombs and hostile files (shared/limits.py) -----------------------------------
+
+def idx_bomb(tmp):
+    """A gzipped IDX whose header declares 100,000 x 10,000 x 10,000 pixels over a few bytes."""
+    root = tmp / "mnist"
+    root.mkdir()
+    header = bytes([0, 0, 0x08, 3]) + b"".join(d.to_bytes(4, "big") for d in (100_000, 10_000, 10_000))
+    with gzip.open(root / "train-images-idx3-ubyte.gz", "wb") as handle:
+        handle.write(header + bytes(1000))
+    write_idx(root / "train-labels-idx1-ubyte.gz", np.arange(40) % 4)
+    return root, "train-images-idx3-ubyte.gz", "array elements is over the limit"
+
+
+def npz_bomb(tmp):
+    """An .npz whose member's header declares 10**12 float64 elements."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    path = tmp / "images.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x.npy", header.getvalue() + bytes(64))
+    return path, "images.npz (x)", "1,000,000,000,000 array elements is over the limit"
+
+
+def large_image_folder(tmp):
+    """Two class folders of small images and one 200x200 image (over --limit pixels=10000)."""
+    from PIL import Image
+
+    root = write_class_folder(tmp / "images", per_class=12)
+    Image.new("RGB", (200, 200), (200, 30, 30)).save(root / "disk" / "huge.png")
+    return root, "disk/huge.png", "40,000 pixels is over the limit of 10,000"

@@ -248,8 +248,33 @@ WORD2VEC_ROWS = [
                           "similarity.txt:2", "numeric score"), args=("--similarity", "{tmp}/similarity.txt")),
 ]
 
+LAUGHS = "conversations:\n- &a [hi there, hello]\n- &b [*a, *a, *a]\n- [*b, *b, *b]\n"
+POINTS_NAN = POINTS + "nan,1,1\n"
+HOSTILE_ROWS = [  # the limits of shared/limits.py and the tracebacks they replaced
+    Row("classifier-idx-bomb", "classifier", "IDX header declaring 10^13 pixels over a few bytes (gzip bomb)",
+        fx.idx_bomb),
+    Row("classifier-pixels", "classifier", "image over the `pixels` limit (here `--limit pixels=10000`)",
+        fx.large_image_folder, CLASSIFIER, args=("--limit", "pixels=10000")),
+    Row("gan-npz-bomb", "gan", "`.npz` member declaring 10^12 elements", fx.npz_bomb),
+    Row("chatbot-yaml-aliases", "chatbot", "YAML aliases that expand exponentially (billion laughs)",
+        tx.chat_folder("c.yaml", LAUGHS, "c.yaml", "YAML aliases (*name) are not accepted"), CHATBOT),
+    Row("detector-csv-quote", "detector", "CSV with an unbalanced quote", fx.detector_csv_file(
+        lambda text: text.replace(b"\n", b'\n"', 3).replace(b'\n"', b"\n", 2), "unbalanced quote")),
+    Row("translator-csv-quote", "translator", "CSV with an unbalanced quote", fx.file_of(
+        "pairs.csv", "en,fr\n" + tx.PAIRS.replace("\t", ",").replace("number 7,", '"number 7,', 1),
+        "pairs.csv:9", "unbalanced quote")),
+    Row("detector-nan", "detector", "`nan` as a box coordinate",
+        fx.detector_csv_file(lambda text: text.replace(b",", b",", 4).rsplit(b",", 1)[0] + b",nan\n",
+                             "not a finite number"), DETECTOR),
+    Row("foundations-nan", "foundations", "`nan` as a feature",
+        fx.file_of("points.csv", POINTS_NAN, "points.csv:14", "not a finite number"), verb="mlp"),
+    Row("sentiment-long-line", "sentiment", "line over the `line_chars` limit (here `--limit line_chars=500`)",
+        fx.file_of("train.tsv", SST + b"a" * 600 + b"\t1\n", "train.tsv:42", "600 characters in one line"),
+        args=("--limit", "line_chars=500")),
+]
+
 ROWS = [*CLASSIFIER_ROWS, *SEGMENTER_ROWS, *DETECTOR_ROWS, *SENTIMENT_ROWS, *TRANSLATOR_ROWS, *CHATBOT_ROWS,
-        *GAN_ROWS, *FOUNDATIONS_ROWS, *WORD2VEC_ROWS]
+        *GAN_ROWS, *FOUNDATIONS_ROWS, *WORD2VEC_ROWS, *HOSTILE_ROWS]
 
 
 def app_main(app):

@@ -67,7 +67,7 @@ def test_npz_members_are_checked_on_their_header(tmp_path):
     with pytest.raises(DataError, match=r"bomb.npz \(x\): 1,000,000,000,000 array elements is over"):
         limits.load_npz(bomb)
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match="junk.npz: not a readable .npz"):
+    with pytest.raises(DataError, match="junk.npz: unreadable .npz file"):
         limits.load_npz(tmp_path / "junk.npz")
 
 
