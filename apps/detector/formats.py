@@ -142,7 +142,10 @@ def read_coco(json_path, bad):
         document = json.loads(json_path.read_text(encoding="utf-8"))
         categories = {c["id"]: c["name"] for c in document["categories"]}
         images = {image["id"]: image for image in document["images"]}
-    except (ValueError, KeyError, TypeError) as error:
+        missing = next((image for image in images.values() if not isinstance(image.get("file_name"), str)), None)
+        if missing is not None:
+            raise DataError(json_path, f"image {missing.get('id')!r} has no 'file_name'")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise DataError(json_path, f"not a COCO instances file ({type(error).__name__}: {error})") from None
     folder = coco_image_folder(json_path)
     records = {key: Record(folder / image["file_name"], json_path) for key, image in images.items()}

@@ -18,13 +18,13 @@ image has a mask and every mask an image; `read_pair` reads and checks one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from shared import limits
 from shared.data import csv_rows, is_image_file, read_image, utf8_text
 from shared.errors import DataError, UsageError
 
@@ -85,21 +85,26 @@ def read_classes(root):
         return [line.strip() for line in text.splitlines() if line.strip()], None
     if path.suffix == ".json":
         try:
-            entries = json.loads(text)
-        except ValueError as error:
-            raise DataError(path, f"not JSON: {error}") from None
+            entries = limits.load_json(text, path)
+        except DataError as error:
+            raise DataError(path, f"not JSON: {error.problem}") from None
         if isinstance(entries, dict):
             entries = [{"name": k, "color": v} for k, v in entries.items()]
+        if not isinstance(entries, list) or not all(isinstance(e, (str, dict)) for e in entries):
+            raise DataError(path, "expected a list of class names or {\"name\": ..., \"color\": [r, g, b]} "
+                                  "entries, or a mapping of names to colours")
         rows = [(e, None) if isinstance(e, str) else (e.get("name"), e.get("color", e.get("colour")))
                 for e in entries]
     else:
-        table = [row for _, row in csv_rows(text, path)]
-        header = [h.strip().lower() for h in table[0]] if table else []
+        table = [(line, row) for line, row in csv_rows(text, path) if any(cell.strip() for cell in row)]
+        header = [h.strip().lower() for h in table[0][1]] if table else []
         if "name" not in header:
             raise DataError(path, "expected a header with a 'name' column", 1)
         rows = []
-        for line, row in enumerate(table[1:], start=2):
+        for line, row in table[1:]:  # blank lines skipped, line numbers kept
             record = dict(zip(header, row, strict=False))
+            if len(row) != len(header):
+                raise DataError(path, f"{len(row)} cell(s) for the {len(header)} columns of the header", line)
             colour = (" ".join(record[c] for c in "rgb") if {"r", "g", "b"} <= set(record)
                       else record.get("color", record.get("colour")))
             rows.append((record["name"], (colour, line) if colour else None))
