@@ -11,7 +11,8 @@ import shared.text  # noqa: F401 - registers the text layers (tokenizers inside 
 # The apps in the order `list` and `demo` show them. An app package defines
 # DESCRIPTION, METRIC (the metrics.json test key the demo reports) and
 # DEMO_ARGS (a short training budget on its default data).
-APPS = ("classifier", "segmenter", "detector", "sentiment", "translator", "chatbot", "gan", "foundations", "word2vec")
+APPS = ("classifier", "segmenter", "detector", "sentiment", "translator", "chatbot", "gan", "foundations", "word2vec",
+        "memory")
 
 # Each app's serializable layers live in (or are imported by) `apps/<app>/layers.py`;
 # importing them here registers them, so `import apps` is all that

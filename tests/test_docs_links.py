@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 APPS = ("classifier", "segmenter", "detector", "sentiment", "translator",
-        "chatbot", "gan", "word2vec", "foundations")
+        "chatbot", "gan", "word2vec", "foundations", "memory")
 MAX_README_LINES = 250
 
 # [text](target) and ![alt](target), with an optional "title" after the target.
