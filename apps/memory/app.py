@@ -20,6 +20,7 @@ from apps.memory.data import (
     CurriculumEpoch,
     SequenceBatches,
     TaskBatches,
+    as_dataset,
     load_data,
     picture_sequence,
 )
@@ -102,7 +103,8 @@ class MemoryApp(App):
         else:
             data.batches = SequenceBatches(data.train, config.batch_size, config.seed)
         validation = data.validation
-        return data.batches, (validation.inputs, validation.targets, validation.weights)
+        return (as_dataset(data.batches, data.input_width, data.bits),
+                (validation.inputs, validation.targets, validation.weights))
 
     def callbacks(self, run, data, task):
         return [CurriculumEpoch(data.batches),

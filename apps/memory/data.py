@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from apps.memory.formats import read_sequences
 from apps.memory.tasks import Sequences, generate, task_options
@@ -55,16 +56,15 @@ def curriculum_length(config, epoch, epochs):
     return int(min(high, max(low, round(grown))))
 
 
-class TaskBatches(keras.utils.PyDataset):
+class TaskBatches:
     """`steps` fresh batches of a generated task per epoch, each from (seed, epoch, index).
 
     `epoch` is set by `CurriculumEpoch` at the start of each epoch; the
-    curriculum's longest length depends on it. Every batch of an epoch is
-    padded to the same number of steps (one graph shape per epoch).
+    curriculum's longest length depends on it. The batches of an epoch are
+    padded to the longest sequence that epoch's lengths can have.
     """
 
     def __init__(self, config, epochs):
-        super().__init__()
         self.config, self.epochs, self.epoch = config, int(epochs), 0
         self.options = task_options(config)
 
@@ -74,33 +74,47 @@ class TaskBatches(keras.utils.PyDataset):
     def longest(self):
         return curriculum_length(self.config, self.epoch, self.epochs)
 
+    def start_epoch(self):
+        """Called as the epoch's first batch is drawn."""
+
     def __getitem__(self, index):
         rng = np.random.default_rng((self.config.seed, TRAIN_STREAM, self.epoch, index))
-        low = self.config.lengths[0]
         high = self.longest()
-        batch = generate(self.config.task, rng, self.config.batch_size, (low, high),
+        batch = generate(self.config.task, rng, self.config.batch_size, (self.config.lengths[0], high),
                          pad_to=high, **self.options)
         return batch.inputs, batch.targets, batch.weights
 
 
-class SequenceBatches(keras.utils.PyDataset):
+class SequenceBatches:
     """Batches of a user's training sequences, shuffled by (seed, epoch)."""
 
     def __init__(self, sequences, batch_size, seed):
-        super().__init__()
         self.sequences, self.batch_size, self.seed, self.epoch = sequences, batch_size, seed, 0
         self.order = np.arange(len(sequences))
 
     def __len__(self):
         return max(1, -(-len(self.sequences) // self.batch_size))
 
-    def on_epoch_begin(self):
+    def start_epoch(self):
         self.order = np.random.default_rng((self.seed, TRAIN_STREAM, self.epoch)).permutation(len(self.sequences))
 
     def __getitem__(self, index):
         chosen = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         s = self.sequences
         return s.inputs[chosen], s.targets[chosen], s.weights[chosen]
+
+
+def as_dataset(batches, input_width, bits):
+    """A tf.data pipeline of `batches` (T free: the curriculum changes it; fresh each epoch)."""
+    def epoch_batches():
+        batches.start_epoch()
+        for index in range(len(batches)):
+            yield batches[index]
+
+    signature = (tf.TensorSpec((None, None, input_width), tf.float32), tf.TensorSpec((None, None, bits), tf.float32),
+                 tf.TensorSpec((None, None), tf.float32))
+    dataset = tf.data.Dataset.from_generator(epoch_batches, output_signature=signature)
+    return dataset.apply(tf.data.experimental.assert_cardinality(len(batches))).prefetch(2)
 
 
 class CurriculumEpoch(keras.callbacks.Callback):
@@ -112,13 +126,9 @@ class CurriculumEpoch(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.batches.epoch = epoch
-        if isinstance(self.batches, SequenceBatches):
-            self.batches.on_epoch_begin()
         if isinstance(self.batches, TaskBatches):
-            log.debug("epoch %d: training lengths %d..%d", epoch + 1, self.config_low(), self.batches.longest())
-
-    def config_low(self):
-        return self.batches.config.lengths[0]
+            log.info("epoch %d: training lengths %d..%d", epoch + 1, self.batches.config.lengths[0],
+                     self.batches.longest())
 
 
 def generated_data(config):
