@@ -13,18 +13,29 @@ from sklearn.model_selection import StratifiedKFold
 
 from apps.classifier import explain, figures
 from apps.classifier.config import ClassifierConfig
-from apps.classifier.data import DEFAULT_SIZE, detect_format, load_data, load_eval_data, read_inputs
-from apps.classifier.evaluation import accuracy, scores
+from apps.classifier.data import (
+    detect_format,
+    load_data,
+    load_eval_data,
+    one_hot_pipeline,
+    read_inputs,
+    scan_folder,
+)
+from apps.classifier.defaults import resolve_defaults
+from apps.classifier.evaluation import accuracy, probabilities, scores
 from apps.classifier.model import build_model, compile_model
 from apps.classifier.serving import export_model
+from apps.classifier.tuning import apply_entries, find_rate, saved_resolution
 from shared.app import App, Phase, fine_tune_phases
+from shared.augment import photo_augmenter
 from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
 from shared.cli import Verb, add_run_argument
-from shared.data import make_dataset, read_image_files
+from shared.data import read_image_files
 from shared.distribute import RepeatedPredict
 from shared.images import save_png
 from shared.layers import ClassLabels, DecodeImages
+from shared.lr_find import write_curve
 from shared.records import write_json
 from shared.training import Run, load_best_model
 
@@ -63,18 +74,38 @@ class ClassifierApp(App):
     inputs_help = "image files or folders"
 
     def scan(self, config):
-        return {"format": detect_format(config.data)}
+        kind = detect_format(config.data)
+        return {"format": kind, **(scan_folder(config.data) if kind == "folder" else {})}
 
     def defaults(self, profile, config):
-        if "format" not in profile or config.preset:
-            return {}
-        kind = profile["format"]
-        return {"image_size": (DEFAULT_SIZE[kind], f"the default for {kind} data")}
+        return resolve_defaults(profile, config, gpu=bool(tf.config.list_logical_devices("GPU")))
 
     def load_data(self, config):
         return load_data(config)
 
+    def profile(self, data):
+        return {"train_examples": len(data.y_train), "classes": len(data.class_names)}
+
+    def prepare(self, config, given=()):
+        """The base's resolution, plus: an earlier run's resolved values on resume, --lr-find."""
+        resolved = saved_resolution(config.run_dir, self.name, given)
+        config = apply_entries(config, resolved)
+        scanned = {**self.scan(config), "given": tuple(given)}
+        config = self.resolve(config, scanned, given, resolved)
+        data = self.load_data(config)
+        config = self.resolve(config, {**scanned, **self.profile(data)}, given, resolved)
+        data.lr_curve = None
+        if config.lr_find and "learning_rate" not in resolved:
+            data.lr_curve, entry = find_rate(self, config, data)
+            if entry is not None and "learning_rate" not in given:
+                resolved["learning_rate"] = entry
+                config = dataclasses.replace(config, learning_rate=entry["value"])
+        return config, data, resolved
+
     def on_run_start(self, run, data):
+        if getattr(data, "lr_curve", None) is not None and run.chief:
+            write_curve(data.lr_curve, run.path)
+            write_json(run.path / "lr_find.json", data.lr_curve.as_dict())
         # For people: written from the data, never read back (the model carries its labels).
         write_json(run.path / "labels.json", {
             "class_names": data.class_names, "image_size": int(data.image_shape[0]),
@@ -91,15 +122,22 @@ class ClassifierApp(App):
         return keras.Model(image_bytes, outputs, name="image_classifier")
 
     def build_task(self, config, data):
-        augment = config.augment if config.augment is not None else True
-        model, backbone = build_model(config, data.image_shape, len(data.class_names), augment,
-                                      flip=data.source == "folder")
+        layers = augmentation_of(config) == "geometric"  # the photo augmentation runs in the pipeline
+        model, backbone = build_model(config, data.image_shape, len(data.class_names), layers,
+                                      flip=data.source == "folder", strength=strength_of(config))
         model.backbone = backbone  # the phases freeze and unfreeze it
         return model
 
     def datasets(self, config, data):
-        return (make_dataset(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed),
-                make_dataset(data.x_val, data.y_val, config.batch_size))
+        count = len(data.class_names)
+        mix = "mixup" if config.mixup else "cutmix" if config.cutmix else None
+        augment = None
+        if augmentation_of(config) == "photo" or mix:
+            strength = strength_of(config) if augmentation_of(config) == "photo" else 0.0
+            augment = photo_augmenter(strength, flip=strength > 0 and data.source == "folder", mix=mix)
+        return (one_hot_pipeline(data.x_train, data.y_train, count, config.batch_size, shuffle=True,
+                                 seed=config.seed, augment=augment),
+                one_hot_pipeline(data.x_val, data.y_val, count, config.batch_size))
 
     def callbacks(self, run, data, task):
         return [ImageLogger(run.path, epoch_images(data.x_val, data.y_val, data.class_names))]
@@ -115,7 +153,9 @@ class ClassifierApp(App):
         return [head, tune]
 
     def compile(self, task, phase, config, steps):
-        compile_model(task, phase.learning_rate, decay_steps=steps * phase.epochs if phase.decay else None)
+        compile_model(task, phase.learning_rate, decay_steps=steps * phase.epochs if phase.decay and steps else None,
+                      warmup_fraction=config.warmup_fraction or 0.0, label_smoothing=config.label_smoothing or 0.0,
+                      weight_decay=config.weight_decay or 0.0)
 
     def fit(self, run, data, task):
         if run.config.folds:
@@ -140,8 +180,8 @@ class ClassifierApp(App):
                 task = self.build_task(config, fold_data)
             epochs = max(epochs, super().fit(fold_run, fold_data, task))
             model = load_best_model(fold_run.path)
-            held_out.append(accuracy(model, x[val_idx], y[val_idx]))
-            tested.append(accuracy(model, data.x_test, data.y_test))
+            held_out.append(accuracy(model, x[val_idx], y[val_idx], tta=config.tta))
+            tested.append(accuracy(model, data.x_test, data.y_test, tta=config.tta))
             log.info("fold %d/%d: held-out accuracy %.4f", index, config.folds, held_out[-1])
         best_fold = int(np.argmax(held_out)) + 1
         run.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +192,7 @@ class ClassifierApp(App):
         return epochs
 
     def test_metrics(self, model, data, config):
-        return {"accuracy": accuracy(model, data.x_test, data.y_test)}
+        return {"accuracy": accuracy(model, data.x_test, data.y_test, tta=config.tta)}
 
     def summary(self, run, data, model):
         if "folds" in run.extra:
@@ -160,7 +200,7 @@ class ClassifierApp(App):
         return super().summary(run, data, model)
 
     # ---- a trained run: model.keras carries the image size, channels and labels ----
-    def evaluate(self, trained, data=None, skip_bad=False):
+    def evaluate(self, trained, data=None, skip_bad=False, tta=False):
         size, channels, names = image_spec(trained.model)
         config = dataclasses.replace(trained.config, image_size=size, channels=channels, skip_bad=skip_bad)
         if data:
@@ -168,19 +208,39 @@ class ClassifierApp(App):
         else:
             loaded = load_data(config)
             x, y = loaded.x_test, loaded.y_test
-        result = {"test": scores(trained.network.predict(x, batch_size=256, verbose=0), y),
-                  "data": data or "held-out test split"}
+        result = {"test": scores(probabilities(trained.network, x, tta=tta), y),
+                  "data": data or "held-out test split", "tta": bool(tta)}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: %s", result["test"])
         return result
 
-    def predict_rows(self, trained, inputs, skip_bad=False):
-        """file, label, probability of each image file (folders expanded)."""
-        _, channels, _ = image_spec(trained.model)
+    def predict_rows(self, trained, inputs, skip_bad=False, tta=False):
+        """file, label, probability of each image file (folders expanded); `tta`: flip averaging."""
+        size, channels, names = image_spec(trained.model)
+        if tta:
+            images, paths = read_inputs(inputs, size, channels, skip_bad)
+            result = probabilities(trained.network, images, tta=True) if len(images) else np.zeros((0, 1))
+            return [{"file": str(path), "label": names[int(row.argmax())], "probability": round(float(row.max()), 6)}
+                    for path, row in zip(paths, result)]
         encoded, paths = read_image_files(inputs, channels, skip_bad)
         outputs = trained.model.predict(tf.constant(list(encoded)), batch_size=256, verbose=0) if len(encoded) else {}
         return [{"file": str(path), "label": label.decode("utf-8"), "probability": round(float(p), 6)}
                 for path, label, p in zip(paths, outputs.get("label", []), outputs.get("probability", []))]
+
+    def evaluate_arguments(self, parser):
+        super().evaluate_arguments(parser)
+        parser.add_argument("--tta", action="store_true", help="average each image's and its mirror image's predictions")
+
+    def _evaluate_verb(self, args):
+        return self.evaluate(self.load(args.run), args.data, skip_bad=args.skip_bad, tta=args.tta)
+
+    def predict_arguments(self, parser):
+        super().predict_arguments(parser)
+        parser.add_argument("--tta", action="store_true", help="average each image's and its mirror image's predictions")
+
+    def predict_options(self, args):
+        inputs, options = super().predict_options(args)
+        return inputs, {**options, "tta": args.tta}
 
     def export(self, trained, out):
         examples = sorted((trained.path / EXAMPLES_FOLDER).glob("*.png"))[:PARITY_IMAGES]
@@ -207,6 +267,17 @@ class ClassifierApp(App):
             images, paths = images[: args.count], paths[: args.count]
         return explain.write_explanations(trained.network, trained.path, images, [p.stem for p in paths],
                                           class_names, args.method)
+
+
+def augmentation_of(config):
+    """'none', 'geometric' or 'photo' (--augment off: none; unresolved: geometric)."""
+    if config.augment is False:
+        return "none"
+    return config.augmentation or "geometric"
+
+
+def strength_of(config):
+    return 1.0 if config.augment_strength is None else float(config.augment_strength)
 
 
 def image_spec(model):

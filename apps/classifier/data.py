@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+from PIL import Image
 from sklearn.datasets import load_digits as sklearn_digits
+from sklearn.model_selection import train_test_split
 
 from shared.data import (
     BadInputs,
@@ -67,6 +70,29 @@ def detect_format(spec):
     if path.is_dir():
         return "folder"
     raise UsageError(f"--data {spec}: expected a folder of class folders or MNIST IDX files")
+
+
+def scan_folder(root, sample=64):
+    """A cheap look at an image folder: {"images", "classes", "median_side", "colour"}.
+
+    Counts the training images and reads the headers (not the pixels) of up
+    to `sample` of them, spread over the classes; unreadable files are left
+    for `load_data` to report.
+    """
+    root = split_folders(root).get("train", Path(root))
+    folders = [p for p in sorted(Path(root).iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    files = sorted(p for folder in folders for p in folder.rglob("*") if p.is_file() and is_image_file(p))
+    sides, colour = [], 0
+    for path in files[:: max(1, len(files) // sample)][:sample]:
+        try:
+            with Image.open(path) as image:
+                sides.append(min(image.size))
+                colour += image.mode not in ("L", "1", "I", "I;16", "F")
+        except (OSError, SyntaxError, ValueError):
+            continue
+    return {"images": len(files), "classes": len(folders),
+            "median_side": int(np.median(sides)) if sides else 0,
+            "colour": bool(sides) and colour * 2 > len(sides)}
 
 
 def load_idx(path, size):
@@ -186,19 +212,52 @@ def load_data(config):
 
 
 def load_split_folders(splits, size, channels, config, bad):
-    """Use the train/val/test folders as given; split what is missing."""
+    """Use the train/val/test folders as given; split what is missing.
+
+    With `train/` and `val/` only (the usual layout of downloaded photo sets),
+    `val/` is the held-out test split and the validation split (early
+    stopping, best checkpoint) comes out of `train/`: the test split must
+    not pick the checkpoint it scores.
+    """
     x, y, names = read_folder(splits["train"], size, channels, bad)
     parts = {}
     for split in ("validation", "test"):
         if split in splits:
             parts[split] = read_folder(splits[split], size, channels, bad, class_names=names)[:2]
-    if len(parts) < 2:
+    if "test" not in parts and "validation" in parts:
+        parts["test"] = parts.pop("validation")
+        log.info("data: %s/ is the held-out test split; validation comes from %s/",
+                 splits["validation"].name, splits["train"].name)
+    if "test" not in parts:
         train, val, test = split_indices(y, (config.validation_fraction, config.test_fraction), config.seed)
-        parts.setdefault("validation", (x[val], y[val]))
-        parts.setdefault("test", (x[test], y[test]))
-        keep = train if "validation" not in splits else np.concatenate([train, val])
-        x, y = x[np.sort(keep)], y[np.sort(keep)]
-    return ImageData(x, y, *parts["validation"], *parts["test"], names, "folder")
+        parts["test"] = (x[test], y[test])
+    elif "validation" not in parts:
+        train, val = carve(y, config.validation_fraction, config.seed)
+    else:
+        train, val = np.arange(len(y)), np.arange(0)
+    parts.setdefault("validation", (x[val], y[val]))
+    return ImageData(x[train], y[train], *parts["validation"], *parts["test"], names, "folder")
+
+
+def carve(labels, fraction, seed):
+    """(train, validation) indices: `fraction` of `labels` held out, stratified where it can be."""
+    indices = np.arange(len(labels))
+    counts = np.bincount(labels) if len(labels) else np.array([0])
+    stratify = labels if counts[counts > 0].min() >= 2 and fraction * len(labels) >= len(counts[counts > 0]) else None
+    train, validation = train_test_split(indices, test_size=fraction, random_state=seed + 1, stratify=stratify)
+    return np.sort(train), np.sort(validation)
+
+
+def one_hot_pipeline(x, y, num_classes, batch_size, shuffle=False, seed=0, augment=None):
+    """(images, one-hot labels) batches: (shuffle), batch, (augment each batch), prefetch."""
+    labels = np.eye(num_classes, dtype="float32")[np.asarray(y, "int64")]
+    dataset = tf.data.Dataset.from_tensor_slices((x, labels))
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size)
+    if augment is not None:
+        dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def load_eval_data(config, spec, class_names):

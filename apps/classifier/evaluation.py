@@ -1,4 +1,4 @@
-"""The classifier's metrics: accuracy and cross-entropy on held-out images."""
+"""The classifier's metrics: accuracy and cross-entropy on held-out images, optional flip TTA."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ import numpy as np
 from shared.distribute import predict
 
 
-def accuracy(model, x, y, batch_size=256):
+def probabilities(model, x, batch_size=256, tta=False):
+    """Class probabilities of `model` on `x`; with `tta` the mean over each image and its mirror image."""
+    result = predict(model, x, batch_size)
+    if tta and len(x):
+        result = (result + predict(model, np.ascontiguousarray(x[:, :, ::-1]), batch_size)) / 2.0
+    return result
+
+
+def accuracy(model, x, y, batch_size=256, tta=False):
     """Top-1 accuracy of `model` on (x, y); NaN for an empty split."""
     if len(y) == 0:
         return float("nan")
-    return float(np.mean(predict(model, x, batch_size).argmax(axis=1) == y))
+    return float(np.mean(probabilities(model, x, batch_size, tta).argmax(axis=1) == y))
 
 
 def scores(probabilities, labels):

@@ -5,23 +5,25 @@ from __future__ import annotations
 import keras
 
 from shared.backbones import build_backbone
+from shared.schedules import warmup_cosine
 
 
-def augmentation_layers(seed, flip=True):
+def augmentation_layers(seed, flip=True, strength=1.0):
     """Random flip, rotation, zoom, shift, contrast and noise (training only).
 
-    `flip=False` for data whose mirror image is another thing (digits).
+    `flip=False` for data whose mirror image is another thing (digits);
+    `strength` scales every factor (1: the standard ones).
     """
     flips = [keras.layers.RandomFlip("horizontal", seed=seed)] if flip else []
     return keras.Sequential([
         *flips,
-        keras.layers.RandomRotation(0.05, seed=seed),
-        keras.layers.RandomTranslation(0.08, 0.08, seed=seed),
-        keras.layers.RandomZoom(0.1, seed=seed),
-        keras.layers.RandomContrast(0.1, seed=seed, value_range=(0, 255)),
+        keras.layers.RandomRotation(0.05 * strength, seed=seed),
+        keras.layers.RandomTranslation(0.08 * strength, 0.08 * strength, seed=seed),
+        keras.layers.RandomZoom(0.1 * strength, seed=seed),
+        keras.layers.RandomContrast(min(0.1 * strength, 1.0), seed=seed, value_range=(0, 255)),
         # GaussianNoise takes a standard deviation of at most 1: add it in [0, 1] units.
         keras.layers.Rescaling(1.0 / 255.0),
-        keras.layers.GaussianNoise(0.02, seed=seed),
+        keras.layers.GaussianNoise(0.02 * strength, seed=seed),
         keras.layers.Rescaling(255.0),
     ], name="augmentation")
 
@@ -36,7 +38,7 @@ def regularizer(config):
     return None
 
 
-def build_model(config, image_shape, num_classes, augment, flip=True):
+def build_model(config, image_shape, num_classes, augment, flip=True, strength=1.0):
     """Build (model, backbone) for the config.
 
     The model takes float images in [0, 255] of `image_shape` and returns
@@ -48,7 +50,7 @@ def build_model(config, image_shape, num_classes, augment, flip=True):
         width=config.width, kernel_initializer=config.initializer,
         kernel_regularizer=regularizer(config))
     images = keras.Input(image_shape, name="images")
-    x = augmentation_layers(config.seed, flip)(images) if augment else images
+    x = augmentation_layers(config.seed, flip, strength)(images) if augment else images
     if converter is not None:
         x = converter(x)
     features = backbone(x)
@@ -60,13 +62,22 @@ def build_model(config, image_shape, num_classes, augment, flip=True):
     return keras.Model(images, outputs, name="classifier"), backbone
 
 
-def compile_model(model, learning_rate, decay_steps=None):
-    """Adam with cosine decay over `decay_steps` (constant when None)."""
-    if decay_steps:
-        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.01)
+def compile_model(model, learning_rate, decay_steps=None, warmup_fraction=0.0, label_smoothing=0.0,
+                  weight_decay=0.0):
+    """Adam (AdamW when `weight_decay`), warm-up + cosine decay over `decay_steps` (constant when None).
+
+    Labels are one-hot (mixup and CutMix mix them); AdamW leaves biases and
+    BatchNorm's scale and offset undecayed.
+    """
+    rate = warmup_cosine(learning_rate, decay_steps, warmup_fraction) if decay_steps else learning_rate
+    if weight_decay:
+        optimizer = keras.optimizers.AdamW(rate, weight_decay=weight_decay)
+        optimizer.exclude_from_weight_decay(var_names=["bias", "beta", "gamma"])
+    else:
+        optimizer = keras.optimizers.Adam(rate)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
     return model
