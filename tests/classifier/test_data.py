@@ -108,3 +108,19 @@ def test_truncated_idx_and_missing_labels(tmp_path):
 def test_missing_path_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="no such file or folder"):
         load_data(dataclasses.replace(ClassifierConfig(), data=str(tmp_path / "nope")))
+
+
+def test_train_and_val_only_make_val_the_held_out_test(tmp_path):
+    for split, count in (("train", 10), ("val", 3)):
+        write_class_folder(tmp_path / "data" / split, per_class=count)
+    data = load_data(config_for(tmp_path / "data", validation_fraction=0.2))
+    assert len(data.y_test) == 6  # val/, untouched
+    assert (len(data.y_train), len(data.y_val)) == (16, 4)  # validation carved from train/, nothing dropped
+    assert sorted(np.bincount(data.y_val)) == [2, 2]
+
+
+def test_train_and_test_only_keep_every_training_image(tmp_path):
+    for split, count in (("train", 10), ("test", 3)):
+        write_class_folder(tmp_path / "data" / split, per_class=count)
+    data = load_data(config_for(tmp_path / "data", validation_fraction=0.2))
+    assert (len(data.y_train) + len(data.y_val), len(data.y_test)) == (20, 6)
