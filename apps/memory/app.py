@@ -45,7 +45,7 @@ log = logging.getLogger("annsuite")
 EXAMPLES = "examples/sequences.npz"  # held-out sequences: the export's parity check
 PARITY_SEQUENCES = 8
 # Epochs of --steps-per-epoch batches (250 by default) when --epochs is 0.
-TASK_EPOCHS = {"copy": 40, "repeat-copy": 40, "associative-recall": 40}
+TASK_EPOCHS = {"copy": 40, "repeat-copy": 40, "associative-recall": 30}
 USER_EPOCHS = 30
 
 
@@ -149,6 +149,8 @@ class MemoryApp(App):
             batches = [(str(path), read_sequences(path)) for path in inputs]
         else:
             chosen = task or config.task
+            if chosen == "associative-recall" and length < 2:
+                raise UsageError(f"--length of associative-recall must be >= 2 items, got {length}")
             rng = np.random.default_rng((config.seed, 5, length))
             batches = [(f"generated {chosen}", generate(chosen, rng, count, length, **task_options(config)))]
         rows = []

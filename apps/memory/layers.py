@@ -36,10 +36,15 @@ CLIP = 20.0  # head parameters are clipped to [-CLIP, CLIP] before their activat
 CONTROLLERS = ("lstm", "dense")
 
 
+def safe_norm(x, axis=-1, keepdims=False):
+    """Euclidean norm whose gradient stays finite at 0."""
+    return ops.sqrt(ops.sum(ops.square(x), axis=axis, keepdims=keepdims) + 1e-12)
+
+
 def cosine_similarity(key, memory):
     """key (B, M), memory (B, N, M) -> (B, N) cosine similarity, epsilon in the denominator."""
     dot = ops.einsum("bm,bnm->bn", key, memory)
-    norms = ops.norm(memory, axis=-1) * ops.norm(key, axis=-1, keepdims=True)
+    norms = safe_norm(memory) * safe_norm(key, keepdims=True)
     return dot / (norms + EPSILON)
 
 

@@ -37,7 +37,7 @@ def test_train_writes_the_run_folder_with_metrics_per_length(ntm_run):
     assert {"val_bit_errors", "val_exact", "bit_errors_per_step"} <= set(history.columns)
     tags = event_tags(run_dir)
     assert tags["validation"]["sequence"] == "image"
-    assert {"epoch_loss", "epoch_val_bit_errors"} <= set(tags["validation"]) | set(tags["train"])
+    assert {"epoch_loss", "epoch_bit_errors", "epoch_exact", "epoch_bit_errors_per_step"} <= set(tags["validation"])
     resolved = json.loads((run_dir / "config.json").read_text())["resolved"]
     assert "epochs" not in resolved  # given on the command line
 
