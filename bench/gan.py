@@ -28,7 +28,8 @@ import tensorflow as tf
 
 from apps.gan import main
 from apps.gan.config import GanConfig
-from apps.gan.data import default_epochs, load_data
+from apps.gan.data import load_data
+from apps.gan.defaults import default_epochs
 from apps.gan.evaluation import load_scorer
 from apps.gan.model import build_discriminator, build_generator
 
@@ -104,7 +105,7 @@ def run(args, epochs=None):
     root = Path(tempfile.mkdtemp(prefix="bench-gan-"))
     config = GanConfig()
     data = load_data(config)
-    epochs = epochs or default_epochs(config, len(data.x_train))
+    epochs = epochs or default_epochs(config, len(data.x_train), data.image_shape[0])
     result = {"data": "digits (default)", "epochs": epochs, "ours": ours(root / "ours", epochs)}
     scorer = load_scorer(root / "ours", data.x_test, data.x_train)
     result["plain_keras"] = plain_keras(config, epochs, scorer)

@@ -8,27 +8,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
 from apps.gan import autoencoder as ae
-from apps.gan.arguments import (
-    evaluate_arguments,
-    export_encoder_arguments,
-    predict_arguments,
-    reconstruct_arguments,
-    sample_arguments,
-)
+from apps.gan.arguments import evaluate_arguments, predict_arguments
 from apps.gan.config import GanConfig
-from apps.gan.data import GanData, data_defaults, detect_format, load_data
+from apps.gan.data import GanData, detect_format, load_data
+from apps.gan.defaults import data_defaults
 from apps.gan.evaluation import QualityMetrics, held_out_metrics, make_scorers, score_run
 from apps.gan.inference import (
-    Generator,
-    class_labels,
     code_statistics,
     epoch_images,
     generate_files,
-    grid,
     make_generator,
     noise_seeds,
     reconstruct_files,
@@ -38,16 +29,13 @@ from apps.gan.model import build_dcgan, compile_dcgan
 from apps.gan.quality import Scorer
 from apps.gan.serving import (
     autoencoder_inference_model,
-    class_names_of,
-    code_gaussian,
     dcgan_inference_model,
     export_autoencoder,
     export_generator,
-    generate,
     image_spec,
 )
+from apps.gan.verbs import extra_verbs, run_generator
 from shared.app import App, rows_to_csv
-from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
 from shared.cli import Verb
 from shared.data import make_dataset
@@ -84,15 +72,6 @@ class Training:
         return self.images.skipped
 
 
-def run_generator(trained):
-    """The Generator that scores a trained run: the DCGAN's best network (the classes of its
-    model.keras); the decoder and code Gaussian of the autoencoder's model.keras."""
-    if trained.config.model == "dcgan":
-        return Generator(trained.network, "dcgan", len(class_names_of(trained.model)))
-    mean, cov = code_gaussian(trained.model)
-    return Generator(trained.model, "autoencoder", code_mean=mean, code_cov=cov)
-
-
 class GanApp(App):
     name = "gan"
     description = "Image generation: DCGAN and autoencoders."
@@ -111,7 +90,8 @@ class GanApp(App):
         return Training(load_data(config))
 
     def profile(self, data):
-        return {"train_images": len(data.images.x_train), "channels": int(data.images.image_shape[-1])}
+        shape = data.images.image_shape
+        return {"train_images": len(data.images.x_train), "image_size": int(shape[0]), "channels": int(shape[-1])}
 
     def defaults(self, profile, config):
         return data_defaults(profile, config)
@@ -244,60 +224,7 @@ class GanApp(App):
         return [verbs[name] for name in order]
 
     def extra_verbs(self):
-        return [
-            Verb("sample", "a PNG grid of new images (and one PNG each)", self.sample_verb, sample_arguments),
-            Verb("reconstruct", "autoencoder: reconstructions of image files", self.reconstruct_verb,
-                 reconstruct_arguments),
-            Verb("export-encoder", "autoencoder: the encoder's backbone as a keras-hub preset folder",
-                 self.export_encoder_verb, export_encoder_arguments),
-        ]
-
-    def evaluate_verb(self, args):
-        return self.evaluate(self.load(args.run), args.data, skip_bad=args.skip_bad, samples=args.samples)
-
-    def sample_verb(self, args):
-        """Generate `--n` images: a grid PNG, and optionally one PNG each.
-
-        DCGAN: image i is that of noise seed `--seed` + i (`predict`'s); autoencoder:
-        codes drawn from the code Gaussian with `--seed`."""
-        if args.n < 1:
-            raise UsageError(f"--n must be >= 1, got {args.n}")
-        trained = self.load(args.run)
-        if trained.config.model == "dcgan":
-            labels = class_labels(len(class_names_of(trained.model)), args.label, args.n)
-            images = generate(trained.model, args.seed + np.arange(args.n), labels)["images"]
-        else:
-            images = run_generator(trained).generate(args.n, seed=args.seed, labels=None)
-        out = save_png(grid(images), args.out or trained.path / "figures" / "sample.png")
-        files = []
-        if args.individual:
-            files = [str(save_png(image, Path(args.individual) / f"sample-{i:04d}.png"))
-                     for i, image in enumerate(images)]
-        sys.stdout.write(f"{out}\n")
-        return {"grid": str(out), "files": files, "count": int(args.n)}
-
-    def autoencoder_run(self, run_dir, verb):
-        trained = self.load(run_dir)
-        if trained.config.model != "autoencoder":
-            raise UsageError(f"{run_dir}: {verb} needs an autoencoder run (this one is a DCGAN)")
-        return trained
-
-    def reconstruct_verb(self, args):
-        """Autoencoder: write `<name>.png` reconstructions of image files."""
-        trained = self.autoencoder_run(args.run, "reconstruct")
-        out = Path(args.out or trained.path / "reconstructions")
-        rows, mse = reconstruct_files(trained.model, args.inputs, out, args.skip_bad)
-        sys.stdout.write(f"{len(rows)} reconstruction(s) in {out}, mean squared error {mse:.5f}\n")
-        return {"files": [row["reconstruction"] for row in rows], "mse": mse}
-
-    def export_encoder_verb(self, args):
-        """The autoencoder's convolutional backbone as a keras-hub preset folder."""
-        trained = self.autoencoder_run(args.run, "export-encoder")
-        path = save_backbone(ae.parts(trained.model)[2], args.out)
-        size, channels = image_spec(trained.model)
-        sys.stdout.write(f"{path}  (use: python -m apps.classifier train --preset {path} "
-                         f"--image-size {size} --channels {channels})\n")
-        return {"path": str(path), "image_size": size, "channels": channels}
+        return extra_verbs(self)
 
 
 APP = GanApp()

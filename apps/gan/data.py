@@ -24,17 +24,13 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits as sklearn_digits
 
-from apps.gan.config import DEFAULT_AUTOENCODER_EPOCHS, DEFAULT_STEPS
+from apps.gan.defaults import default_shape
 from shared import limits
-from shared.app import steps_per_epoch
 from shared.data import BadInputs, is_image_file, read_images, resize_images, split_indices
 from shared.errors import DataError, UsageError
 from shared.idx import idx_files, read_idx_pair
 
 log = logging.getLogger("annsuite")
-
-DEFAULT_SIZE = {"digits": 16, "shapes": 16, "idx": 28}
-GRAY = ("digits", "shapes", "idx")
 
 
 @dataclass
@@ -53,44 +49,6 @@ class GanData:
     @property
     def image_shape(self):
         return tuple(self.x_train.shape[1:])
-
-
-def default_shape(kind):
-    """(image size, channels) of a format when the options leave them unset.
-
-    Channels None: the data's own (a `.npz` file keeps its channels).
-    """
-    channels = 1 if kind in GRAY else None if kind == "npz" else 3
-    return DEFAULT_SIZE.get(kind, 32), channels
-
-
-def default_epochs(config, train_images):
-    """The epochs of the default budget for `train_images` training images."""
-    if config.model == "autoencoder":
-        return DEFAULT_AUTOENCODER_EPOCHS
-    return max(1, round(DEFAULT_STEPS / steps_per_epoch(train_images, config.batch_size)))
-
-
-def data_defaults(profile, config):
-    """{option: (value, reason)} of the options the data decides when unset.
-
-    `profile`: `format` (detect_format), and once the data is loaded
-    `train_images` and `channels`.
-    """
-    found = {}
-    kind = profile.get("format")
-    if kind:
-        size, channels = default_shape(kind)
-        found["image_size"] = (size, f"the default for {kind} data")
-        if channels is not None:
-            found["channels"] = (channels, f"the default for {kind} data")
-        elif "channels" in profile:
-            found["channels"] = (profile["channels"], "the channels of the .npz arrays")
-    if "train_images" in profile:
-        reason = ("the autoencoder's default" if config.model == "autoencoder" else
-                  f"about {DEFAULT_STEPS} steps of {config.batch_size} images ({profile['train_images']} training images)")
-        found["epochs"] = (default_epochs(config, profile["train_images"]), reason)
-    return found
 
 
 def detect_format(spec):

@@ -78,9 +78,13 @@ def load_scorer(run_dir, real, reference):
 
 
 def quality(generator, scorer, count, seed=0):
-    """FID, KID, class coverage of `count` samples, with the real-vs-real baseline."""
-    scores = scorer.score(generator.generate(count, seed))
-    return {**scores, **scorer.baseline(count, seed)}
+    """FID, KID, class coverage of `count` samples, with the real-vs-real baseline.
+
+    `fid_ratio`: the FID over the real-vs-real FID of as many real images (the
+    bias of a finite sample is in both), the number comparable across data sets."""
+    scores = {**scorer.score(generator.generate(count, seed)), **scorer.baseline(count, seed)}
+    scores["fid_ratio"] = scores["fid"] / max(scores["fid_real_baseline"], 1e-12)
+    return scores
 
 
 def held_out_metrics(generator, scorer, x_test, config):

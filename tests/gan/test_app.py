@@ -71,7 +71,8 @@ def test_app_constants():
 
 def test_dcgan_train_writes_the_run_folder(dcgan_run):
     run_dir, metrics = dcgan_run
-    assert {"fid", "fid_real_baseline", "class_coverage", "kid"} <= set(metrics["test"])
+    assert {"fid", "fid_real_baseline", "class_coverage", "kid", "fid_ratio"} <= set(metrics["test"])
+    assert metrics["test"]["fid_ratio"] == pytest.approx(metrics["test"]["fid"] / metrics["test"]["fid_real_baseline"])
     assert metrics["test"]["fid"] > 0 and metrics["test"]["fid_real_baseline"] >= 0
     assert 0.0 <= metrics["test"]["class_coverage"] <= 1.0 and metrics["epochs"] == 2
     assert json.loads((run_dir / "metrics.json").read_text()) == metrics

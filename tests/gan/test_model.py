@@ -12,7 +12,7 @@ from apps.gan.autoencoder import (
     compile_autoencoder,
 )
 from apps.gan.config import DEFAULT_STEPS, GanConfig
-from apps.gan.data import data_defaults, default_epochs
+from apps.gan.defaults import budget_steps, data_defaults, default_epochs
 from apps.gan.model import (
     DCGAN,
     MinibatchStdDev,
@@ -117,7 +117,6 @@ def test_minibatch_std_adds_the_batch_spread_as_a_feature_map_and_round_trips(tm
 
 def test_the_default_budget_is_a_number_of_steps():
     assert default_epochs(GanConfig(), 1437) == round(DEFAULT_STEPS / 23)  # the digits: 23 steps an epoch
-    assert default_epochs(GanConfig(), 8000) == round(DEFAULT_STEPS / 125)  # MNIST's training split
     assert default_epochs(GanConfig(batch_size=8), 10) == DEFAULT_STEPS // 2
     assert default_epochs(GanConfig(model="autoencoder"), 1437) == 60
     assert GanConfig(epochs=7).epochs == 7
@@ -125,14 +124,29 @@ def test_the_default_budget_is_a_number_of_steps():
         GanConfig(epochs=-1)
 
 
+def test_the_budget_grows_with_image_size_and_count():
+    assert budget_steps(16, 1437) == DEFAULT_STEPS  # the built-in digits: today's budget
+    assert budget_steps(16, 300) == budget_steps(8, 1437) == DEFAULT_STEPS  # never below it
+    assert DEFAULT_STEPS < budget_steps(28, 1437) < budget_steps(28, 8000) <= 2 * DEFAULT_STEPS
+    assert budget_steps(20, 1437) < budget_steps(28, 1437) and budget_steps(64, 100000) == 2 * DEFAULT_STEPS
+    mnist = default_epochs(GanConfig(), 8000, image_size=28)  # MNIST's training split: 125 steps an epoch
+    assert mnist == round(budget_steps(28, 8000) / 125) > round(DEFAULT_STEPS / 125)
+
+
 def test_the_data_decides_size_channels_and_epochs_when_unset():
-    digits = data_defaults({"format": "digits", "train_images": 1437}, GanConfig())
-    assert {name: value for name, (value, _) in digits.items()} == {"image_size": 16, "channels": 1, "epochs": 100}
+    digits = data_defaults({"format": "digits", "train_images": 1437, "image_size": 16}, GanConfig())
+    assert {name: value for name, (value, _) in digits.items()} == {
+        "image_size": 16, "channels": 1, "epochs": 100, "fid_every": 5}  # today's values
+    mnist = data_defaults({"format": "idx", "train_images": 8000, "image_size": 28}, GanConfig())
+    assert mnist["image_size"][0] == 28 and mnist["lr_decay"][0] is True and "28x28" in mnist["epochs"][1]
+    few = data_defaults({"format": "folder", "train_images": 300, "image_size": 32}, GanConfig())
+    assert few["fid_every"][0] == few["epochs"][0] // 20 > 5  # about 20 FID evaluations a run
     folder = data_defaults({"format": "folder"}, GanConfig())
     assert folder["image_size"][0] == 32 and folder["channels"][0] == 3 and "epochs" not in folder
     assert data_defaults({"format": "npz"}, GanConfig()) == {"image_size": (32, "the default for npz data")}
     assert data_defaults({"format": "npz", "channels": 3}, GanConfig())["channels"][0] == 3
-    assert data_defaults({"train_images": 10}, GanConfig(model="autoencoder"))["epochs"][0] == 60
+    auto = data_defaults({"train_images": 10}, GanConfig(model="autoencoder"))
+    assert auto["epochs"][0] == 60 and "lr_decay" not in auto
 
 
 def test_options_reach_the_built_networks():
