@@ -17,11 +17,14 @@ experiment, the demo)::
     foundations.vanishing(init="glorot")
     foundations.mle()
     foundations.overfitting(folds=4)
+    foundations.knn(k="1,3,5,9", distance="l1")   # K-NN, its test-time cost, the one-pixel shift
+    foundations.linear(l2=1e-3)               # the linear classifier's templates and hyperplanes
 """
 
 from shared.app import PythonAPI, python_api
 
-DESCRIPTION = "foundations: perceptron rule, MLP on XOR/spirals, vanishing gradients, MLE losses, overfitting"
+DESCRIPTION = ("foundations: perceptron rule, MLP on XOR/spirals, vanishing gradients, MLE losses, overfitting, "
+               "K-NN and the linear classifier")
 METRIC = "accuracy"
 DEMO_ARGS = ["--epochs", "10", "--xor-epochs", "5"]
 
@@ -35,3 +38,5 @@ mlp = PythonAPI("apps.foundations.app", "APP").train
 vanishing = PythonAPI("apps.foundations.app", "VANISHING").train
 mle = PythonAPI("apps.foundations.app", "MLE").train
 overfitting = PythonAPI("apps.foundations.app", "OVERFITTING").train
+knn = PythonAPI("apps.foundations.app", "KNN").train
+linear = PythonAPI("apps.foundations.app", "LINEAR").train

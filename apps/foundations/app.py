@@ -19,6 +19,8 @@ import keras
 import numpy as np
 
 from apps.foundations.config import (
+    KNNConfig,
+    LinearConfig,
     MLEConfig,
     MLPConfig,
     OverfittingConfig,
@@ -27,7 +29,7 @@ from apps.foundations.config import (
 )
 from apps.foundations.data import read_csv, read_points
 from apps.foundations.evaluation import accuracy, scores
-from apps.foundations.experiments import mle, mlp, overfitting, perceptron, vanishing
+from apps.foundations.experiments import knn, linear, mle, mlp, overfitting, perceptron, vanishing
 from apps.foundations.layers import BinaryDecision
 from apps.foundations.model import build_mlp, compile_binary
 from apps.foundations.runs import model_predict, save_figure, sub_run
@@ -267,9 +269,26 @@ class OverfittingApp(Experiment):
     experiment_help = "a network overfits a small noisy set; early stopping, L2, L1, dropout; --folds picks L2"
 
 
+class KNNApp(Experiment):
+    verb = "knn"
+    config_class = KNNConfig
+    procedure = knn
+    experiment_help = ("K-nearest neighbours on pixels (L1/L2): accuracy per K, test-time cost against a linear "
+                       "classifier and LeNet-5, accuracy on images shifted 1 and 2 pixels")
+
+
+class LinearApp(Experiment):
+    verb = "linear"
+    config_class = LinearConfig
+    procedure = linear
+    experiment_help = "the linear classifier S = Wx + b: its templates per epoch, hyperplanes in 2-D, beside K-NN and LeNet-5"
+
+
 APP = MLPApp()
 PERCEPTRON = PerceptronApp()
 VANISHING = VanishingApp()
 MLE = MLEApp()
 OVERFITTING = OverfittingApp()
-EXPERIMENTS = (PERCEPTRON, APP, VANISHING, MLE, OVERFITTING)  # the order of the verbs
+KNN = KNNApp()
+LINEAR = LinearApp()
+EXPERIMENTS = (PERCEPTRON, APP, VANISHING, MLE, OVERFITTING, KNN, LINEAR)  # the order of the verbs

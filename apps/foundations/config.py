@@ -143,3 +143,72 @@ class OverfittingConfig(TrainConfig):
             raise ValueError("folds must be 0 (off) or >= 2, got 1")
         if self.samples < 4:
             raise ValueError(f"samples must be >= 4, got {self.samples!r}")
+
+
+DISTANCES = ("l1", "l2")
+
+
+def check_image_size(config):
+    if config.image_size is not None and config.image_size < 16:
+        raise ValueError(f"image_size must be >= 16 (LeNet-5's two 5x5 convolutions), got {config.image_size!r}")
+
+
+@dataclass
+class ImageBaselineConfig(TrainConfig):
+    """The options `knn` and `linear` share: image data and the networks they are set beside."""
+
+    data: str | None = option(None, "images: a folder per class, MNIST IDX files, or a CSV of label,pixel1,...,pixelN (N a square); absent: scikit-learn's digits")
+    image_size: int | None = option(None, "square image size every classifier sees; default 16 for the 8x8 digits (up-sampled), else the data's own (at most 32)")
+    epochs: int = option(20, "epochs of the linear classifier and of LeNet-5")
+    batch_size: int = option(64, "images per batch")
+    learning_rate: float = option(3e-3, "Adam learning rate of the linear classifier and LeNet-5 (cosine decay to 1%)")
+    l2: float = option(1e-4, "L2 penalty on the linear classifier's weights (lambda * sum W^2)")
+    shifts: str = option("1,2", "pixel shifts of the shift experiment (right and down, zero fill)")
+    patience: int = option(0, "early-stopping patience in epochs (0 turns early stopping off)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_image_size(self)
+        check_positive(self, "l2", allow_zero=True)
+        parse_ints(self, "shifts", allow_zero=True)
+
+    @property
+    def shift_list(self):
+        return parse_ints(self, "shifts", allow_zero=True)
+
+
+def parse_ints(config, name, allow_zero=False):
+    """The comma-separated positive integers of a string option (ValueError naming it)."""
+    text = str(getattr(config, name))
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"{name} must be comma-separated integers, got {text!r}") from None
+    if not values or min(values) < (0 if allow_zero else 1):
+        raise ValueError(f"{name} must be integers >= {0 if allow_zero else 1}, got {text!r}")
+    return values
+
+
+@dataclass
+class KNNConfig(ImageBaselineConfig):
+    """Options of `python -m apps.foundations knn`."""
+
+    k: str = option("1,3,5,9", "the neighbour counts K to report (comma-separated)")
+    distance: str = option("l2", "pixel distance: l1 (sum of |differences|) or l2 (Euclidean)", DISTANCES)
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_choice(self, "distance")
+        parse_ints(self, "k")
+
+    @property
+    def k_list(self):
+        return parse_ints(self, "k")
+
+
+@dataclass
+class LinearConfig(ImageBaselineConfig):
+    """Options of `python -m apps.foundations linear`."""
+
+    k: int = option(1, "K of the nearest-neighbour classifier it is set beside")
+    points: int = option(600, "points of the 2-D three-class problem whose hyperplanes are drawn")

@@ -117,3 +117,47 @@ def curve_figure(values_by_name, xlabel, ylabel, title, logx=False):
     axis.set_title(title, fontsize=9)
     axis.legend(fontsize=8)
     return figure
+
+
+def templates_figure(templates, class_names, title):
+    """One panel per class: its weight row as an image (blue negative, red positive)."""
+    count = len(templates)
+    columns = min(count, 5)
+    rows = -(-count // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.8 * rows), squeeze=False)
+    for index, axis in enumerate(axes.ravel()):
+        axis.axis("off")
+        if index >= count:
+            continue
+        template = templates[index].mean(axis=-1) if templates[index].shape[-1] > 1 else templates[index][..., 0]
+        limit = float(np.abs(template).max()) or 1.0
+        axis.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        axis.set_title(str(class_names[index]), fontsize=8)
+    figure.suptitle(title, fontsize=9)
+    return figure
+
+
+def hyperplanes_figure(x, y, kernel, bias, title, resolution=120):
+    """A linear classifier on 2-D points: its decision regions and each class's line w_c . x + b_c = 0."""
+    low, high = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    grid = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+    regions = (grid @ kernel + bias).argmax(axis=1).reshape(grid_x.shape)
+    figure, axis = plt.subplots(figsize=(4.5, 4.5))
+    classes = kernel.shape[1]
+    axis.contourf(grid_x, grid_y, regions, levels=np.arange(classes + 1) - 0.5, colors=COLORS[:classes], alpha=0.2)
+    xs = np.linspace(low[0], high[0], 50)
+    for label in range(classes):
+        color = COLORS[label % len(COLORS)]
+        points = x[y == label]
+        axis.scatter(points[:, 0], points[:, 1], s=12, c=color, edgecolors="k", linewidths=0.3)
+        w, b = kernel[:, label], bias[label]
+        if abs(w[1]) > 1e-9:
+            axis.plot(xs, -(w[0] * xs + b) / w[1], "-", color=color, lw=1.5, label=f"score {label} = 0")
+        center = points.mean(axis=0)
+        axis.arrow(*center, *(w / (np.linalg.norm(w) or 1.0)), color=color, width=0.03, length_includes_head=True)
+    axis.set_xlim(low[0], high[0])
+    axis.set_ylim(low[1], high[1])
+    axis.legend(fontsize=7, loc="lower right")
+    axis.set_title(title, fontsize=9)
+    return figure

@@ -1,4 +1,4 @@
-"""The procedures of the five experiments, one module each, declared as Apps in apps/foundations/app.py.
+"""The procedures of the seven experiments, one module each, declared as Apps in apps/foundations/app.py.
 
 Each module but `mlp` gives `load_data(config)` (read or generate and check
 the data: no run folder exists yet) and `run_experiment(run, data)`, which
