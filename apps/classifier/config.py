@@ -25,6 +25,7 @@ class ClassifierConfig(TrainConfig):
     image_size: int | None = option(None, "square input size; default 16 for the digits, 28 for IDX, 96 for folders")
     channels: int | None = option(None, "1 (grayscale) or 3 (RGB); default 1 for digits/IDX, 3 for folders and pretrained weights")
     width: int = option(16, "base filters of the built-in backbones; default from the data")
+    stem_stride: int | None = option(None, "space-to-depth stem: the built-in backbone sees (size/s)^2 positions of 3*s*s channels (1: off); default from the data")
     dropout: float = option(0.3, "dropout rate before the classification layer")
     l2: float = option(0.0, "L2 weight decay of convolution and dense kernels")
     l1: float = option(0.0, "L1 weight decay of convolution and dense kernels")
@@ -56,6 +57,8 @@ class ClassifierConfig(TrainConfig):
         for name in ("label_smoothing", "warmup_fraction"):
             if getattr(self, name) is not None and getattr(self, name) >= 1:
                 raise ValueError(f"{name} must be < 1, got {getattr(self, name)!r}")
+        if self.stem_stride is not None and self.stem_stride not in (1, 2, 4):
+            raise ValueError(f"stem_stride must be 1, 2 or 4, got {self.stem_stride!r}")
         if self.mixup and self.cutmix:
             raise ValueError("choose one of mixup and cutmix, got both")
         for name in ("width", "fine_tune_epochs", "unfreeze_blocks", "folds"):

@@ -29,8 +29,9 @@ PHOTO_SIZE = {"cpu": 96, "gpu": 224}  # largest training size for photos per mac
 SMALL_EPOCHS = 25        # budget of the small-image recipe (today's)
 PHOTO_STEPS = (1200, 3000)  # photo budget: at least / at most this many optimizer steps
 PHOTO_EPOCHS = 100       # ... and at most this many epochs once the minimum is met
-PHOTO_PIXEL_STEPS = 1200 * 32 * 96 * 96  # CPU compute cap: steps x batch x pixels of a width-16 model
+PHOTO_PIXEL_STEPS = 1200 * 32 * 48 * 48  # CPU compute cap: steps x batch x backbone positions, width 16
 LARGE_DATA = 2000        # training images from which photos get half-strength augmentation
+BACKBONE_SIDE = {"cpu": 48, "gpu": 112}  # photos: largest side the backbone works at (space-to-depth stem)
 
 
 def is_photo(profile):
@@ -51,13 +52,23 @@ def image_size_rule(profile, gpu):
     return size, f"photos (median side {side} px), at most {PHOTO_SIZE[machine]} px on a {machine.upper()}"
 
 
+def stem_rule(profile, image_size, gpu, pretrained):
+    """(stride, reason): photos are folded into channels until the backbone side fits the machine."""
+    if not is_photo(profile) or pretrained:
+        return 1, "small images or pretrained weights: no stem"
+    machine = "gpu" if gpu else "cpu"
+    stride = next((s for s in (1, 2, 4) if image_size / s <= BACKBONE_SIDE[machine] and image_size % s == 0), 1)
+    return stride, (f"photos at {image_size} px: the backbone works at {image_size // stride} px "
+                    f"(at most {BACKBONE_SIDE[machine]} on a {machine.upper()})")
+
+
 def batch_rule(examples):
     if examples >= 512:
         return 64, f"{examples} training images (>= 512): 64"
     return 32, f"{examples} training images (< 512): 32, more steps per epoch"
 
 
-def photo_budget(examples, batch_size, image_size, width, gpu):
+def photo_budget(examples, batch_size, side, width, gpu):
     """(steps, reason): small photo sets get many epochs, capped by what the machine affords."""
     per_epoch = max(1, math.ceil(examples / batch_size))
     steps = min(max(PHOTO_STEPS[0], per_epoch * 10), PHOTO_EPOCHS * per_epoch, PHOTO_STEPS[1])
@@ -65,7 +76,7 @@ def photo_budget(examples, batch_size, image_size, width, gpu):
     reason = (f"photos: {PHOTO_STEPS[0]}-{PHOTO_STEPS[1]} optimizer steps, at most {PHOTO_EPOCHS} "
               f"epochs, at least 10 ({per_epoch} steps per epoch)")
     if not gpu:
-        cap = PHOTO_PIXEL_STEPS / (batch_size * image_size * image_size * (width / 16) ** 2)
+        cap = PHOTO_PIXEL_STEPS / (batch_size * side * side * (width / 16) ** 2)
         if steps > cap:
             steps = max(int(cap), per_epoch * 10)
             reason += ", capped by the CPU compute budget"
@@ -85,7 +96,9 @@ def training_rules(profile, config, gpu):
     if config.steps:
         steps, reason = config.steps, "--steps"
     elif photo:
-        steps, reason = photo_budget(examples, batch, config.image_size or 96, width, gpu)
+        stride = config.stem_stride if "stem_stride" in given else stem_rule(
+            profile, config.image_size, gpu, config.pretrained)[0]
+        steps, reason = photo_budget(examples, batch, config.image_size // stride, width, gpu)
     else:
         steps, reason = SMALL_EPOCHS * per_epoch, f"small images: {SMALL_EPOCHS} epochs"
     epochs = max(1, math.ceil(steps / per_epoch))
@@ -119,6 +132,8 @@ def resolve_defaults(profile, config, gpu=False):
     rules = {}
     if not config.preset:
         rules["image_size"] = image_size_rule(profile, gpu)
+        size = config.image_size if "image_size" in profile.get("given", ()) else rules["image_size"][0]
+        rules["stem_stride"] = stem_rule(profile, size, gpu, config.pretrained)
     if "train_examples" in profile:
         rules.update(training_rules(profile, config, gpu))
     return rules

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from shared.backbones import build_backbone
+from shared.errors import UsageError
 from shared.schedules import warmup_cosine
 
 
@@ -38,21 +39,39 @@ def regularizer(config):
     return None
 
 
+def space_to_depth(x, block):
+    """(H, W, C) -> (H/block, W/block, C*block*block): every pixel kept, fewer positions (built-in layers)."""
+    height, width, channels = x.shape[1:]
+    x = keras.layers.Reshape((height // block, block, width // block, block, channels), name="stem_split")(x)
+    x = keras.layers.Permute((1, 3, 2, 4, 5), name="stem_permute")(x)
+    return keras.layers.Reshape((height // block, width // block, channels * block * block), name="stem")(x)
+
+
 def build_model(config, image_shape, num_classes, augment, flip=True, strength=1.0):
     """Build (model, backbone) for the config.
 
     The model takes float images in [0, 255] of `image_shape` and returns
     class probabilities. Layer names used elsewhere: `backbone`, `pool`,
-    `classes` (CAM), `augmentation`.
+    `classes` (CAM), `augmentation`. With `config.stem_stride` > 1 a
+    space-to-depth stem puts each s x s patch of pixels into channels first
+    (the early downsampling photo networks have, without losing a pixel).
     """
+    stride = config.stem_stride or 1
+    if stride > 1 and (config.pretrained or image_shape[0] % stride):
+        raise UsageError(f"--stem-stride {stride} needs a backbone without pretrained weights and an image size "
+                         f"divisible by it, got {image_shape[0]}")
+    height, width_, channels = image_shape
     backbone, converter = build_backbone(
-        config.backbone, image_shape, weights=config.weights, preset=config.preset,
+        config.backbone, (height // stride, width_ // stride, channels * stride * stride),
+        weights=config.weights, preset=config.preset,
         width=config.width, kernel_initializer=config.initializer,
         kernel_regularizer=regularizer(config))
     images = keras.Input(image_shape, name="images")
     x = augmentation_layers(config.seed, flip, strength)(images) if augment else images
     if converter is not None:
         x = converter(x)
+    if stride > 1:
+        x = space_to_depth(x, stride)
     features = backbone(x)
     pool = keras.layers.GlobalAveragePooling2D if len(features.shape) == 4 else keras.layers.GlobalAveragePooling1D
     x = pool(name="pool")(features)

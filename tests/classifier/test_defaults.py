@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from apps.classifier import defaults, main
@@ -13,6 +14,7 @@ from apps.classifier.app import APP
 from apps.classifier.config import ClassifierConfig
 from apps.classifier.data import read_inputs
 from apps.classifier.evaluation import probabilities
+from apps.classifier.model import build_model, space_to_depth
 from shared.backbones import build_backbone
 from shared.cli import build_config
 from tests.helpers import event_tags
@@ -61,6 +63,7 @@ def test_photo_folder_resolves_the_photo_recipe(photos):
     assert values["image_size"] == 90  # the median shorter side, under the CPU cap
     assert data.image_shape == (90, 90, 3)
     assert values["augmentation"] == "photo" and values["label_smoothing"] == 0.1
+    assert values["stem_stride"] == 2  # the backbone works at 45 px
     assert values["weight_decay"] > 0 and values["warmup_fraction"] > 0
     assert values["batch_size"] == 32
     per_epoch = -(-len(data.y_train) // 32)
@@ -154,3 +157,13 @@ def test_two_phase_fine_tune_from_a_local_weights_file_keeps_batchnorm_in_infere
     assert np.array_equal(kernels[0][1], kernels[0][2])  # the bottom blocks stay as loaded
     assert not np.array_equal(kernels[-1][1], kernels[-1][2])  # the top blocks trained
     assert pd.read_csv(tmp_path / "w" / "history.csv")["phase"].tolist() == ["head", "fine_tune"]
+
+
+def test_space_to_depth_stem_keeps_every_pixel():
+    images = keras.Input((8, 8, 3))
+    model = keras.Model(images, space_to_depth(images, 2))
+    x = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), tf.nn.space_to_depth(x, 2).numpy())
+    config = build_config(ClassifierConfig, {"stem_stride": 2, "width": 4})
+    classifier, backbone = build_model(config, (16, 16, 3), 3, augment=False)
+    assert backbone.input_shape == (None, 8, 8, 12) and classifier.output_shape == (None, 3)
