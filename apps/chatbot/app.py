@@ -23,9 +23,12 @@ import numpy as np
 
 from apps.chatbot import chat
 from apps.chatbot.arrays import BertTexts, WordTexts, dataset, generator_arrays, vocabulary_of
+from apps.chatbot.cli import contexts_of, evaluate_arguments, export_arguments, export_decoding
 from apps.chatbot.config import DECODINGS, ChatbotConfig
 from apps.chatbot.data import ChatData, knowledge_base, load_data, load_eval_data
+from apps.chatbot.defaults import corpus_profile, resolve_defaults, scan_profile
 from apps.chatbot.evaluation import held_out_metrics
+from apps.chatbot.frozen import fit_pretrained
 from apps.chatbot.inference import (
     Bot,
     decoded,
@@ -44,7 +47,7 @@ from apps.chatbot.model import (
     side_encoder,
 )
 from apps.chatbot.monitor import monitor_callbacks
-from apps.chatbot.preprocessing import SEPARATOR, conversation_array
+from apps.chatbot.preprocessing import conversation_array
 from apps.chatbot.pretrained import (
     CONTEXT_LENGTH,
     RESPONSE_LENGTH,
@@ -54,7 +57,7 @@ from apps.chatbot.pretrained import (
 )
 from apps.chatbot.serving import export_bot
 from shared.app import App, rows_to_csv
-from shared.cli import Verb, add_export_arguments, add_run_argument
+from shared.cli import Verb, add_run_argument
 from shared.distribute import predict
 from shared.errors import UsageError
 from shared.records import read_json, replace_atomically, write_json
@@ -62,7 +65,6 @@ from shared.records import read_json, replace_atomically, write_json
 log = logging.getLogger("annsuite")
 
 EXPORT_CONTEXTS = 5
-EXPORT_DECODINGS = ("greedy", "beam")
 EXAMPLES_FILE = Path("examples") / "contexts.json"
 
 
@@ -80,6 +82,7 @@ class TrainingData:
     texts: object = None
     bank: tuple | None = None
     test_samples: list = field(default_factory=list)
+    epoch_seconds: list = field(default_factory=list)
 
 
 def knowledge(network, data):
@@ -97,39 +100,6 @@ def save_knowledge_base(path, candidates, embeddings):
     write_json(path / "candidates.json", candidates)
 
 
-def contexts_of(inputs, separator):
-    """The turns of each input: a string split at `separator`, or a list of turns."""
-    histories = []
-    for item in inputs:
-        turns = item.split(separator) if isinstance(item, str) else list(item)
-        history = [str(turn).strip() for turn in turns if str(turn).strip()]
-        if not history:
-            raise UsageError(f"empty context {item!r}")
-        if any(SEPARATOR in turn for turn in history):
-            raise UsageError(f"a turn of {item!r} holds {SEPARATOR!r}, which separates the turns of model.keras' input")
-        histories.append(history)
-    return histories
-
-
-def export_decoding(trained, decoding):
-    """The decoding of an export: greedy or beam (default: the run's, else greedy)."""
-    if decoding not in (None, *EXPORT_DECODINGS):
-        raise UsageError("export decodes with greedy or beam (sampling has no parity check)")
-    run_decoding = trained.config.decoding
-    return decoding or (run_decoding if run_decoding in EXPORT_DECODINGS else "greedy")
-
-
-def evaluate_arguments(parser):
-    add_run_argument(parser)
-    parser.add_argument("--data", help="evaluate on every example of this dialogue file or folder instead")
-
-
-def export_arguments(parser):
-    add_export_arguments(parser)
-    parser.add_argument("--decoding", choices=EXPORT_DECODINGS,
-                        help="generators: greedy or beam (default: the run's)")
-
-
 class ChatbotApp(App):
     name = "chatbot"
     description = "Retrieval and generative (multi-turn) chatbots."
@@ -138,7 +108,20 @@ class ChatbotApp(App):
     predict_help = "answer conversations given as arguments: CSV of context, response"
     inputs_help = "a conversation, turns separated by --separator"
 
-    # ---- data ----
+    # ---- data and the defaults it decides (apps.chatbot.defaults) ----
+    def scan(self, config):
+        return scan_profile(config)
+
+    def profile(self, data):
+        return corpus_profile(data.examples)
+
+    def defaults(self, profile, config):
+        return resolve_defaults(profile, config)
+
+    def resolve(self, config, profile, given, resolved):
+        """The base's, with the options given on the command line in the profile (they keep the model)."""
+        return super().resolve(config, {**profile, "given": tuple(given)}, given, resolved)
+
     def load_data(self, config):
         preset = preset_folder(config.preset) if config.encoder == "pretrained" else None
         return TrainingData(load_data(config), preset)
@@ -182,9 +165,15 @@ class ChatbotApp(App):
     def callbacks(self, run, data, task):
         return monitor_callbacks(run, data.examples.validation, data.texts)
 
+    def fit(self, run, data, task):
+        """The base's phases; the pretrained encoder: projections on cached outputs (`apps.chatbot.frozen`)."""
+        if run.config.encoder == "pretrained":
+            return fit_pretrained(self, run, data, task)
+        return super().fit(run, data, task)
+
     def compile(self, task, phase, config, steps):
         compile_task = compile_retrieval if config.model == "retrieval" else compile_generator
-        compile_task(task, phase.learning_rate, steps * max(phase.epochs, 1))
+        compile_task(task, phase.learning_rate, steps * max(phase.epochs, 1), config.warmup_fraction)
 
     def train_examples(self, data):
         return len(data.examples.train)
@@ -210,6 +199,9 @@ class ChatbotApp(App):
             candidates, embeddings = knowledge(model, data)
             save_knowledge_base(run.path, candidates, embeddings)
             extra["knowledge_base"] = len(candidates)
+            if data.epoch_seconds:  # the head phase on cached encoder outputs (this process)
+                extra["epoch_seconds"] = data.epoch_seconds
+                extra["slowest_epoch_after_first"] = max(data.epoch_seconds[1:], default=None)
         else:
             extra["vocabulary"] = data.texts.size
         write_json(run.path / "test_samples.json", data.test_samples)

