@@ -22,7 +22,8 @@ random; the previous weightings start sharp on slot 0 (so that shifts have a
 place to start from); the initial read vectors are learned.
 
 `import apps` imports this module, so `keras.saving.load_model(...,
-safe_mode=True)` finds both layers.
+safe_mode=True)` finds these layers and the training metric
+`bit_errors_per_step` that checkpoints/best.keras compiles with.
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def address(memory, previous, key, beta, gate, shift, gamma):
     shifted = circular_shift(gated, shift)
     sharpened = ops.power(shifted + EPSILON, gamma)
     return sharpened / ops.sum(sharpened, axis=-1, keepdims=True)
+
+
+@keras.saving.register_keras_serializable(package="annsuite")
+def bit_errors_per_step(y_true, y_pred):
+    """Wrong bits of each step (B, T) from logits (a bit is 1 where its logit is > 0)."""
+    wrong = ops.not_equal(ops.cast(y_pred > 0, "float32"), ops.cast(y_true > 0.5, "float32"))
+    return ops.sum(ops.cast(wrong, "float32"), axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="annsuite")

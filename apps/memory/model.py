@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 
 import keras
-from keras import ops
 
-from apps.memory.layers import NTMCell, NTMReadout, Threshold
+from apps.memory.layers import NTMCell, NTMReadout, Threshold, bit_errors_per_step
 
 log = logging.getLogger("annsuite")
 
@@ -77,12 +76,6 @@ def build_network(config, input_width, bits):
     log.info("lstm baseline: %d layers of %d units, %d parameters (the NTM: %d)", config.lstm_layers, units,
              model.count_params(), target)
     return model
-
-
-def bit_errors_per_step(y_true, y_pred):
-    """Wrong bits of each step (logits: a bit is 1 where the logit is > 0)."""
-    wrong = ops.not_equal(ops.cast(y_pred > 0, "float32"), ops.cast(y_true > 0.5, "float32"))
-    return ops.sum(ops.cast(wrong, "float32"), axis=-1)
 
 
 def compile_network(model, config):
