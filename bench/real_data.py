@@ -10,6 +10,7 @@ is reported as skipped. Each run is killed at twice its time bar.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -113,10 +114,20 @@ def run(args):
 
 
 def merge_rows(rows):
-    """All cases measured so far (by name), the new rows replacing older ones, in case order."""
+    """All cases measured so far (by name), the new rows replacing older ones, in case order.
+
+    Several benches may finish at once: the read-modify-write is under a lock
+    and the file is replaced atomically; an unreadable file starts afresh."""
     ROWS.parent.mkdir(parents=True, exist_ok=True)
-    known = json.loads(ROWS.read_text()) if ROWS.exists() else {}
-    known.update({row["name"]: row for row in rows})
-    ROWS.write_text(json.dumps(known, indent=2) + "\n")
-    order = [case["name"] for case in all_cases()]
-    return [known[name] for name in order if name in known]
+    with open(ROWS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            known = json.loads(ROWS.read_text()) if ROWS.exists() else {}
+        except ValueError:
+            known = {}
+        known.update({row["name"]: row for row in rows})
+        temporary = ROWS.with_suffix(f".tmp{os.getpid()}")
+        temporary.write_text(json.dumps(known, indent=2) + "\n")
+        os.replace(temporary, ROWS)
+        order = [case["name"] for case in all_cases()]
+        return [known[name] for name in order if name in known]
