@@ -18,7 +18,10 @@ from pathlib import Path
 log = logging.getLogger("annsuite")
 
 BUDGET = {"epochs": 6, "batch_size": 16, "max_train_samples": 600}
-REAL_BUDGET = {"epochs": 20, "batch_size": 8, "max_train_samples": None, "image_size": 128, "depth": 4}
+# Pinned: a data folder would otherwise resolve its own defaults (crops, ce+dice, jitter, warm-up)
+# that the plain script does not have.
+REAL_BUDGET = {"epochs": 20, "batch_size": 8, "max_train_samples": None, "image_size": 128, "crop": 128, "depth": 4,
+               "base_filters": 8, "loss": "ce", "jitter": 0.0, "lr_schedule": "constant", "augment_scale": 0.75}
 
 
 def plain_unet(image_size, num_classes, base_filters, depth):

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from apps.segmenter import figures
+from apps.segmenter import defaults, figures
 from apps.segmenter.config import SegmenterConfig
-from apps.segmenter.data import DEFAULT_SIZE, class_weights, data_kind, load_data, make_dataset
+from apps.segmenter.data import class_weights, load_data, make_dataset
 from apps.segmenter.evaluation import evaluate_model
 from apps.segmenter.model import build_model, compile_model
-from apps.segmenter.serving import export_model, image_spec, inference_model, segment
+from apps.segmenter.serving import export_model, image_spec, inference_model, mask_values, segment
 from shared.app import App, Phase, fine_tune_phases
 from shared.callbacks import ImageLogger
 from shared.cli import add_run_argument
@@ -28,7 +28,6 @@ log = logging.getLogger("annsuite")
 
 PARITY_IMAGES = 4
 EXAMPLES_FOLDER = "examples"
-SOURCES = {"scenes": "generated scenes", "real": "a data folder"}
 VERB_HELP = {"evaluate": "mean IoU and pixel accuracy of a trained run on held-out data",
              "export": "SavedModel: encoded image bytes -> class-id mask at the input's size"}
 
@@ -44,15 +43,20 @@ def predictions_folder(trained, out=None):
 
 
 def segment_file(model, path, image, class_names, folder):
-    """Segment one image at its own size (model.keras); write its mask and overlay PNGs; its row."""
+    """Segment one image at its own size (model.keras); write its mask and overlay PNGs; its row.
+
+    A run whose masks were mapped (0/255...) also writes `<stem>_values.png`: the mask in the
+    data's original values."""
     colours = figures.palette(len(class_names))
     outputs = segment(model, [encode_png(image)])
-    mask, shares = outputs["mask"][0], outputs["class_shares"][0]
-    mask_path = save_png(figures.colour_mask(mask, colours), folder / f"{path.stem}_mask.png")
-    overlay_path = save_png(figures.overlay(image, mask, colours), folder / f"{path.stem}_overlay.png")
-    return {"file": str(path), "mask": str(mask_path), "overlay": str(overlay_path),
-            "class_shares": {name: round(float(share), 4)
-                             for name, share in zip(class_names, shares, strict=True)}}
+    ids, shares = outputs["class_ids"][0], outputs["class_shares"][0]
+    mask_path = save_png(figures.colour_mask(ids, colours), folder / f"{path.stem}_mask.png")
+    overlay_path = save_png(figures.overlay(image, ids, colours), folder / f"{path.stem}_overlay.png")
+    row = {"file": str(path), "mask": str(mask_path), "overlay": str(overlay_path)}
+    if mask_values(model) is not None and max(mask_values(model)) <= 255:
+        row["values"] = str(save_png(outputs["mask"][0].astype("uint8"), folder / f"{path.stem}_values.png"))
+    row["class_shares"] = {name: round(float(share), 4) for name, share in zip(class_names, shares, strict=True)}
+    return row
 
 
 class SegmenterApp(App):
@@ -72,13 +76,14 @@ class SegmenterApp(App):
 
     # ---- data ----
     def scan(self, config):
-        return {"data": data_kind(config.data)}
+        return defaults.scan(config)
+
+    def profile(self, data):
+        return {"train_examples": len(data.x_train), "mask_values": data.mask_values,
+                "mask_reason": data.mask_reason}
 
     def defaults(self, profile, config):
-        if "data" not in profile:
-            return {}
-        kind = profile["data"]
-        return {"image_size": (DEFAULT_SIZE[kind], f"the default for {SOURCES[kind]}")}
+        return defaults.resolve_defaults(profile, config)
 
     def load_data(self, config):
         data = load_data(config)
@@ -90,17 +95,21 @@ class SegmenterApp(App):
         # For people: written from the data, never read back (model.keras carries the names and size).
         write_json(run.path / "labels.json", {
             "class_names": data.class_names, "image_size": int(data.x_train.shape[1]),
-            "ignore_index": data.ignore_index, "source": data.source})
+            "ignore_index": data.ignore_index, "source": data.source, "mask_values": data.mask_values})
         images = next((x for x in (data.x_test, data.x_val, data.x_train) if len(x)), data.x_train)
         for index, image in enumerate(images[:PARITY_IMAGES]):  # held-out images: the export's parity check
             save_png(image, run.path / EXAMPLES_FOLDER / f"test-{index:03d}.png")
 
     def inference_model(self, network, data, config):
         """Encoded image bytes -> mask, probabilities and class shares at the input's size."""
-        return inference_model(network, int(data.x_train.shape[1]), data.class_names)
+        return inference_model(network, int(data.x_train.shape[1]), data.class_names, data.mask_values,
+                               config.tile)
 
     def build_task(self, config, data):
-        model, backbone = build_model(config, tuple(data.x_train.shape[1:]), data.num_classes)
+        shape = tuple(data.x_train.shape[1:])
+        if not config.backbone:  # fully convolutional: trained on crops, applied to whole images and tiles
+            shape = (None, None, shape[-1])
+        model, backbone = build_model(config, shape, data.num_classes)
         if backbone is not None:
             self.backbones[model] = backbone
         return model
@@ -108,7 +117,9 @@ class SegmenterApp(App):
     def datasets(self, config, data):
         pixel_weights = class_weights(config, data) if config.loss == "ce" else None
         train = make_dataset(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed,
-                             augment=config.augment, weights=pixel_weights, ignore_index=data.ignore_index)
+                             augment=config.augment, weights=pixel_weights, ignore_index=data.ignore_index,
+                             crop=None if config.backbone else config.crop, scale=config.augment_scale,
+                             jitter=config.jitter)
         return train, make_dataset(data.x_val, data.y_val, config.batch_size)
 
     def callbacks(self, run, data, task):

@@ -22,8 +22,11 @@ import numpy as np
 import tensorflow as tf
 
 from apps.segmenter import formats
+from apps.segmenter import masks as masks_lib
+from apps.segmenter.augment import train_transform
 from apps.segmenter.config import parse_weights
 from apps.segmenter.scenes import CLASS_NAMES, generate_scenes
+from shared import limits
 from shared.data import BadInputs, Splits, split_indices
 from shared.errors import DataError, UsageError
 
@@ -45,6 +48,8 @@ class SegData(Splits):
     source: str
     ignore_index: int | None = None
     skipped: int = 0
+    mask_values: list | None = None  # original mask value of each class (None: the ids themselves)
+    mask_reason: str = ""
 
     @property
     def num_classes(self):
@@ -68,7 +73,7 @@ def check_values(mask_path, mask, num_classes, ignore_index):
 
 
 def read_split(pairs, layout, size, bad, num_classes, ignore_index):
-    """Read, check and resize pairs in parallel: (images, masks)."""
+    """Read, check and resize pairs in parallel: (images, masks, mask paths)."""
 
     def load(pair):
         try:
@@ -79,43 +84,52 @@ def read_split(pairs, layout, size, bad, num_classes, ignore_index):
         except DataError as error:
             return None, error
 
-    images, masks = [], []
+    images, masks, paths = [], [], []
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        for result, error in pool.map(load, pairs):
+        for pair, (result, error) in zip(pairs, pool.map(load, pairs), strict=True):
             if error is not None:
                 bad.report(error)
                 continue
             images.append(result[0])
             masks.append(result[1])
+            paths.append(pair[1])
     if not images:
-        return np.zeros((0, size, size, 3), "float32"), np.zeros((0, size, size), "int32")
-    return np.stack(images), np.stack(masks).astype("int32")
+        return np.zeros((0, size, size, 3), "float32"), np.zeros((0, size, size), "int32"), []
+    return np.stack(images), np.stack(masks).astype("int32"), paths
 
 
-def infer_classes(masks, ignore_index):
-    """Class names 0..max of the masks when the data names none."""
-    values = np.unique(np.concatenate([np.unique(m) for m in masks]))
-    values = values[values != (ignore_index if ignore_index is not None else -1)]
-    if len(values) and values.min() < 0:
-        raise DataError("masks", f"negative mask value {int(values.min())}")
-    return [str(i) for i in range(int(values.max()) + 1 if len(values) else 1)]
+def map_values(arrays, paths, config, ignore):
+    """Raw mask values -> compact ids in place: (class names, values, how they were found)."""
+    masks = [mask for _, y in arrays.values() for mask in y]  # one per file, in the order of `files`
+    files = [path for split in arrays for path in paths[split]]
+    if config.mask_values:
+        values, reason = masks_lib.parse_values(config.mask_values), "--mask-values"
+    else:
+        values, reason = masks_lib.infer_values(masks, files, ignore)
+    limits.check("mask_classes", len(values), files[0] if files else config.data)
+    for split, (x, y) in arrays.items():
+        arrays[split] = (x, masks_lib.to_ids(y, values, ignore))
+    return masks_lib.class_names(values), values, reason
 
 
 def load_folder(config, size, bad):
-    """Every split of a real data folder: ({split: (x, y)}, names, ignore)."""
+    """Every split of a real data folder: ({split: (x, y)}, names, ignore, kind, mask values)."""
     layout = formats.detect_layout(config.data)
     ignore = config.ignore_index if config.ignore_index is not None else layout.ignore_index
     splits = formats.list_pairs(config.data, layout, bad)
     if not any(splits.values()):
         raise DataError(config.data, "no image/mask pairs found")
-    names = layout.class_names
+    names = [n.strip() for n in config.classes.split(",") if n.strip()] if config.classes else layout.class_names
     count = len(names) if names else None
-    arrays = {split: read_split(pairs, layout, size, bad, count, ignore) for split, pairs in splits.items()}
+    read = {split: read_split(pairs, layout, size, bad, count, ignore) for split, pairs in splits.items()}
+    arrays = {split: (x, y) for split, (x, y, _) in read.items()}
+    values = reason = None
     if names is None:
-        names = infer_classes([y for _, y in arrays.values()], ignore)
+        names, values, reason = map_values(arrays, {split: p for split, (_, _, p) in read.items()}, config, ignore)
+        log.info("mask values %s -> class ids 0..%d: %s", masks_lib.format_values(values), len(values) - 1, reason)
     log.info("data: %s layout, %d classes%s", layout.kind, len(names),
              f", void {ignore}" if ignore is not None else "")
-    return arrays, names, ignore, layout.kind
+    return arrays, names, ignore, layout.kind, (values, reason if values is not None else "")
 
 
 def split_arrays(x, y, config):
@@ -132,10 +146,11 @@ def load_data(config):
     if data_kind(config.data) == "scenes":
         x, y = generate_scenes(config.scenes, size, seed=config.seed)
         arrays, names, ignore, source = {"all": (x, y)}, list(CLASS_NAMES), config.ignore_index, "scenes"
+        values = (None, "")
     else:
         if not Path(config.data).exists():
             raise UsageError(f"--data {config.data}: no such file or folder")
-        arrays, names, ignore, source = load_folder(config, size, bad)
+        arrays, names, ignore, source, values = load_folder(config, size, bad)
     if "all" in arrays:
         if len(arrays["all"][0]) < 5:
             raise DataError(config.data or "scenes", f"only {len(arrays['all'][0])} usable pairs; need at least 5")
@@ -148,7 +163,7 @@ def load_data(config):
             test = split_test if test is None else test
     if config.max_train_samples:
         train = (train[0][: config.max_train_samples], train[1][: config.max_train_samples])
-    data = SegData(*train, *val, *test, names, source, ignore, bad.summary())
+    data = SegData(*train, *val, *test, names, source, ignore, bad.summary(), *values)
     log.info("data: %s, %d classes, train/validation/test = %d/%d/%d images of %dx%d", source,
              data.num_classes, len(data.x_train), len(data.x_val), len(data.x_test), size, size)
     return data
@@ -169,31 +184,18 @@ def class_weights(config, data):
     return np.asarray(weights, "float32")
 
 
-def augment_pair(image, mask, seed):
-    """Random horizontal flip and crop (75-100 %) resized back; same for both."""
-    size = tf.shape(image)[0]
-    flip_seed, crop_seed = seed[0], seed[1]
-    if tf.random.stateless_uniform([], seed=tf.stack([flip_seed, 0])) < 0.5:
-        image, mask = tf.reverse(image, [1]), tf.reverse(mask, [1])
-    scale = tf.random.stateless_uniform([], seed=tf.stack([crop_seed, 1]), minval=0.75, maxval=1.0)
-    offset = tf.random.stateless_uniform([2], seed=tf.stack([crop_seed, 2]), minval=0.0, maxval=1.0 - scale)
-    box = tf.concat([offset, offset + scale], axis=0)[None]
-    crop = tf.stack([size, size])
-    image = tf.image.crop_and_resize(image[None], box, [0], crop, method="bilinear")[0]
-    mask = tf.image.crop_and_resize(tf.cast(mask[None, ..., None], tf.float32), box, [0], crop,
-                                    method="nearest")[0, ..., 0]
-    return image, tf.cast(mask, tf.int32)
-
-
-def make_dataset(x, y, batch_size, shuffle=False, seed=0, augment=False, weights=None, ignore_index=None):
-    """tf.data pipeline of (image, mask[, pixel weights]) batches."""
+def make_dataset(x, y, batch_size, shuffle=False, seed=0, augment=False, weights=None, ignore_index=None,
+                 crop=None, scale=0.75, jitter=0.0):
+    """tf.data pipeline of (image, mask[, pixel weights]) batches; `crop`: random training crops."""
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    if augment:
+    crop = crop if crop and crop < min(x.shape[1:3]) else None
+    if augment or crop:
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        transform = train_transform(augment, scale, jitter, crop)
         dataset = tf.data.Dataset.zip((dataset, seeds)).map(
-            lambda pair, s: augment_pair(*pair, s), num_parallel_calls=tf.data.AUTOTUNE)
+            lambda pair, s: transform(*pair, s), num_parallel_calls=tf.data.AUTOTUNE)
     if weights is not None:
         table = tf.constant(weights, tf.float32)
 

@@ -24,7 +24,8 @@ def scores(matrix, class_names):
     """mean_iou, pixel_accuracy and iou_<class> of a confusion matrix.
 
     The mean is over the classes present in the truth or the prediction
-    (as keras.metrics.MeanIoU computes it).
+    (as keras.metrics.MeanIoU computes it). Two classes: also `foreground_iou`
+    (class 1's IoU).
     """
     true, predicted, hits = matrix.sum(1), matrix.sum(0), np.diag(matrix)
     union = true + predicted - hits
@@ -33,6 +34,8 @@ def scores(matrix, class_names):
               "pixel_accuracy": float(hits.sum() / max(matrix.sum(), 1))}
     for name, value in zip(class_names, iou, strict=True):
         result[f"iou_{metric_name(name)}"] = float(value)
+    if len(class_names) == 2:  # a binary set: class 1 is the foreground
+        result["foreground_iou"] = float(iou[1])
     return result
 
 

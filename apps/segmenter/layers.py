@@ -2,6 +2,7 @@
 
     image bytes -> DecodeFullSize -> Resizing(image_size) -> network -> SegmentationMasks
                         `------------------ the input's size ----------------^
+    (images larger than the tile limit: ExtractTiles -> network -> StitchTiles, `tiles`)
 
 `import apps` imports this module, so `keras.saving.load_model(RUN/model.keras,
 safe_mode=True)` finds both layers, and, imported here, the U-Net blocks of
@@ -14,11 +15,13 @@ import keras
 import tensorflow as tf
 
 from apps.segmenter.losses import CrossEntropyDiceLoss, PixelAccuracy, SoftDiceLoss
+from apps.segmenter.tiles import ExtractTiles, StitchTiles
 from shared.layers.unet_conv_block import UNetConvBlock
 from shared.layers.unet_up_block import UNetUpBlock
 
 # Registered by their modules; named here so that model.keras loads after `import apps`.
-NETWORK_CLASSES = (UNetConvBlock, UNetUpBlock, SoftDiceLoss, CrossEntropyDiceLoss, PixelAccuracy)
+NETWORK_CLASSES = (UNetConvBlock, UNetUpBlock, SoftDiceLoss, CrossEntropyDiceLoss, PixelAccuracy, ExtractTiles,
+                   StitchTiles)
 
 
 @keras.saving.register_keras_serializable(package="annsuite")
@@ -75,22 +78,27 @@ class SegmentationMasks(keras.layers.Layer):
     """[probabilities (N, S, S, K), images (N, H, W, C)] -> outputs at the images' size.
 
     The probabilities are resized (bilinear) to H x W; the outputs are
-    `mask` (N, H, W) class ids, `probabilities` (N, H, W, K) and
-    `class_shares` (N, K), each class's share of the mask's pixels.
+    `mask` (N, H, W) in the data's original mask values (class ids when the
+    masks held ids), `class_ids` (N, H, W) 0..K-1, `probabilities`
+    (N, H, W, K) and `class_shares` (N, K), each class's share of the pixels.
 
     Args:
         class_names: the K class names, in the order of the probabilities.
+        values: the original mask value of each class (None: 0..K-1).
 
     Example:
         >>> SegmentationMasks(["background", "disk"])([probabilities, images])["mask"]
     """
 
-    def __init__(self, class_names, **kwargs):
+    def __init__(self, class_names, values=None, **kwargs):
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
         if len(class_names) < 1 or len(set(class_names)) != len(class_names):
             raise ValueError(f"class_names must be distinct names, got {class_names!r}")
         self.class_names = [str(name) for name in class_names]
+        if values is not None and len(values) != len(self.class_names):
+            raise ValueError(f"values must give one mask value per class, got {values!r}")
+        self.values = None if values is None else [int(v) for v in values]
 
     def build(self, input_shape):
         self.built = True
@@ -99,17 +107,19 @@ class SegmentationMasks(keras.layers.Layer):
         probabilities, images = inputs
         size = tf.shape(images)[1:3]
         probabilities = tf.image.resize(tf.cast(probabilities, tf.float32), size, method="bilinear")
-        mask = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
-        shares = tf.reduce_mean(tf.one_hot(mask, len(self.class_names), dtype=tf.float32), axis=[1, 2])
-        return {"mask": mask, "probabilities": probabilities, "class_shares": shares}
+        ids = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        shares = tf.reduce_mean(tf.one_hot(ids, len(self.class_names), dtype=tf.float32), axis=[1, 2])
+        mask = ids if self.values is None else tf.gather(tf.constant(self.values, tf.int32), ids)
+        return {"mask": mask, "class_ids": ids, "probabilities": probabilities, "class_shares": shares}
 
     def compute_output_spec(self, inputs):
         probabilities, images = inputs
         batch, height, width = images.shape[:3]
         classes = len(self.class_names)
         return {"mask": keras.KerasTensor((batch, height, width), dtype="int32"),
+                "class_ids": keras.KerasTensor((batch, height, width), dtype="int32"),
                 "probabilities": keras.KerasTensor((batch, height, width, classes), dtype="float32"),
                 "class_shares": keras.KerasTensor((batch, classes), dtype="float32")}
 
     def get_config(self):
-        return {**super().get_config(), "class_names": self.class_names}
+        return {**super().get_config(), "class_names": self.class_names, "values": self.values}

@@ -18,6 +18,7 @@ from shared.errors import UsageError
 from shared.layers.conv_block import ConvBlock
 from shared.layers.unet_conv_block import UNetConvBlock
 from shared.layers.unet_up_block import UNetUpBlock
+from shared.schedules import warmup_cosine
 
 log = logging.getLogger("annsuite")
 
@@ -137,10 +138,12 @@ def build_model(config, image_shape, num_classes):
 
 def compile_model(model, config, class_names, ignore_index=None, class_weights=None,
                   learning_rate=None, decay_steps=None):
-    """Adam (cosine decay over `decay_steps` if chosen), the loss, IoU metrics."""
+    """Adam (cosine decay or warm-up + cosine over `decay_steps` if chosen), the loss, IoU metrics."""
     learning_rate = learning_rate or config.learning_rate
     if decay_steps and config.lr_schedule == "cosine":
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.01)
+    elif decay_steps and config.lr_schedule == "warmup_cosine":
+        learning_rate = warmup_cosine(learning_rate, decay_steps, warmup_fraction=0.05, final_fraction=0.01)
     weights = class_weights if config.loss != "ce" else None
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss=make_loss(config.loss, len(class_names), ignore_index, weights),
