@@ -226,5 +226,8 @@ class GanApp(App):
     def extra_verbs(self):
         return extra_verbs(self)
 
+    def evaluate_verb(self, args):
+        return self.evaluate(self.load(args.run), args.data, skip_bad=args.skip_bad, samples=args.samples)
+
 
 APP = GanApp()

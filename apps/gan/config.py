@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("dcgan", "autoencoder")
-DEFAULT_STEPS = 2300  # the DCGAN's default budget, in training steps
+DEFAULT_STEPS = 2300  # the DCGAN's budget on the built-in digits, in training steps (apps/gan/defaults.py)
 DEFAULT_AUTOENCODER_EPOCHS = 60
 UPSAMPLINGS = ("transposed", "resize")
 AUGMENT_POLICIES = ("translation,cutout", "translation", "cutout", "none")
@@ -18,7 +18,7 @@ class GanConfig(TrainConfig):
     """Options of `python -m apps.gan train`."""
 
     model: str = option("dcgan", "dcgan (generator + discriminator) or autoencoder", MODELS)
-    epochs: int | None = option(None, "training epochs; default: DCGAN about 2,300 steps (100 epochs of the default digits at batch 64, 18 of MNIST's 8,000 training images), autoencoder 60 epochs")
+    epochs: int | None = option(None, "training epochs; default: the DCGAN's budget in steps from the image size and count (2,300 steps = 100 epochs of the 16x16 digits at batch 64; 4,600 = 37 epochs of 8,000 28x28 MNIST images), autoencoder 60 epochs")
     batch_size: int = option(64, "images per batch (per worker)")
     learning_rate: float = option(2e-4, "Adam learning rate of both networks (DCGAN) or of the autoencoder")
     patience: int = option(0, "early-stopping patience on the monitored metric (0: off)")
