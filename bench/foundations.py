@@ -1,9 +1,14 @@
-"""Benchmark of the foundations app's `mlp` experiment against plain Keras.
+"""Benchmark of the foundations app's `mlp` experiment against plain Keras, and the image baselines.
 
 Both train the same networks (XOR 2-16-1, then the 2-D problem's MLP) on the
 same data in this process: our app through `main(["mlp", ...])` with every
 callback of the suite, the reference as a bare `model.fit` script. Reported:
 examples per second of both, their ratio, and held-out accuracy of both.
+
+`baselines`: the `knn` and `linear` experiments with their defaults on the
+digits (or `--data`), timed end to end in this process, against their bars
+(each under 60 s; K-NN >= 0.97 for k = 1..5, linear >= 0.93; K-NN and linear
+lose more than LeNet-5 at a 2-pixel shift).
 """
 
 from __future__ import annotations
@@ -65,9 +70,33 @@ def measure(data_args):
     }
 
 
+def baselines(data_args=()):
+    """The knn and linear experiments with their defaults: seconds, the numbers of their bars."""
+    from apps.foundations import main
+
+    result = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for verb in ("knn", "linear"):
+            started = time.perf_counter()
+            metrics = main([verb, "--run-dir", f"{folder}/{verb}", *data_args])
+            result[verb] = {"seconds": round(time.perf_counter() - started, 2), "test": metrics["test"]}
+    knn = result["knn"]["test"]
+    loss = {name: knn[f"{name}_shift0_accuracy"] - knn[f"{name}_shift2_accuracy"]
+            for name in ("knn", "linear", "lenet5")}
+    result["bars"] = {
+        "seconds_under_60": all(result[verb]["seconds"] < 60 for verb in ("knn", "linear")),
+        "knn_k1_to_5_at_least_0.97": all(value >= 0.97 for key, value in knn.items()
+                                          if key in ("knn_k1_accuracy", "knn_k3_accuracy", "knn_k5_accuracy")),
+        "linear_at_least_0.93": result["linear"]["test"]["accuracy"] >= 0.93,
+        "shift2_loss": loss,
+        "lenet5_loses_least_at_2px": loss["lenet5"] < min(loss["knn"], loss["linear"]),
+    }
+    return result
+
+
 def run(args):
     """`python -m bench foundations [--data points.csv]`."""
-    result = {"default_spirals": measure([])}
+    result = {"default_spirals": measure([]), "baselines": baselines()}
     if getattr(args, "data", None):
         result["data"] = measure(["--data", args.data])
     return result

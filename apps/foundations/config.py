@@ -151,6 +151,8 @@ DISTANCES = ("l1", "l2")
 def check_image_size(config):
     if config.image_size is not None and config.image_size < 16:
         raise ValueError(f"image_size must be >= 16 (LeNet-5's two 5x5 convolutions), got {config.image_size!r}")
+    if config.image_size is not None and config.data in (None, "", "digits") and config.image_size < 20:
+        raise ValueError(f"image_size of the digits must be >= 20 (16 and a 2-pixel border), got {config.image_size!r}")
 
 
 @dataclass
@@ -158,7 +160,7 @@ class ImageBaselineConfig(TrainConfig):
     """The options `knn` and `linear` share: image data and the networks they are set beside."""
 
     data: str | None = option(None, "images: a folder per class, MNIST IDX files, or a CSV of label,pixel1,...,pixelN (N a square); absent: scikit-learn's digits")
-    image_size: int | None = option(None, "square image size every classifier sees; default 16 for the 8x8 digits (up-sampled), else the data's own (at most 32)")
+    image_size: int | None = option(None, "square image size every classifier sees; default 20 for the 8x8 digits (up-sampled to 16, a 2-pixel border), else the data's own (at most 32)")
     epochs: int = option(20, "epochs of the linear classifier and of LeNet-5")
     batch_size: int = option(64, "images per batch")
     learning_rate: float = option(3e-3, "Adam learning rate of the linear classifier and LeNet-5 (cosine decay to 1%)")

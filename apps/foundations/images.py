@@ -3,7 +3,8 @@
 `load_images(config)` returns an `ImageSplit`: float32 pixels in [0, 1]
 (N, H, W, C), integer labels, class names, deterministic train, validation
 and test splits. Formats, detected from `--data`:
-- absent or `digits`: scikit-learn's 1,797 real 8x8 digit scans, up-sampled.
+- absent or `digits`: scikit-learn's 1,797 real 8x8 digit scans, up-sampled to 16x16 and
+  centred on a 20x20 canvas (a 2-pixel border, as MNIST's 20x20 digits on 28x28).
 - a folder per class, `root/<class>/*.png|jpg|...` (any depth below it).
 - MNIST/Fashion-MNIST IDX files (a folder, or the images file).
 - a CSV of `label,pixel1,...,pixelN` (N a square; pixels 0-255; a header allowed).
@@ -35,6 +36,7 @@ from shared.idx import idx_files, read_idx_pair
 log = logging.getLogger("annsuite")
 
 DIGITS_SIZE = 16  # the 8x8 digits up-sampled: LeNet-5 needs 16x16 or more
+DIGITS_BORDER = 2  # ... and centred on a 20x20 canvas, as MNIST's digits are on theirs: a shift keeps the digit
 MAX_SIZE = 32  # larger images are resized down to this (K-NN compares every pixel)
 MIN_IMAGES = 20
 
@@ -134,8 +136,11 @@ def raw_images(spec, kind, config, bad):
         x, y = read_idx_pair(spec) if kind == "idx" else read_pixel_csv(spec)
         x = np.asarray(x, "float32").reshape(len(x), x.shape[1], x.shape[2], -1)
         names = [str(n) for n in range(int(y.max()) + 1)]
-    size = config.image_size or (DIGITS_SIZE if kind == "digits" else min(MAX_SIZE, x.shape[1]))
-    return resize_images(x, size), y, names
+    if kind == "digits":
+        size = (config.image_size or DIGITS_SIZE + 2 * DIGITS_BORDER) - 2 * DIGITS_BORDER
+        border = ((0, 0), (DIGITS_BORDER, DIGITS_BORDER), (DIGITS_BORDER, DIGITS_BORDER), (0, 0))
+        return np.pad(resize_images(x, size), border), y, names
+    return resize_images(x, config.image_size or min(MAX_SIZE, x.shape[1])), y, names
 
 
 def load_images(config):

@@ -22,7 +22,7 @@ from apps.foundations import figures
 from apps.foundations.experiments import baselines
 from apps.foundations.images import load_images
 from apps.foundations.model import build_linear_classifier, compile_classifier, templates
-from apps.foundations.runs import render, save_figure
+from apps.foundations.runs import save_figure
 from shared.images import save_png
 
 log = logging.getLogger("annsuite")
@@ -35,19 +35,30 @@ def load_data(config):
     return load_images(config)
 
 
+def template_strip(weights, scale=4):
+    """The templates side by side as one uint8 RGB image: red positive, blue negative weights, white 0.
+
+    Each template is scaled by its own largest |weight| (channels averaged), up-sampled `scale` times."""
+    grey = weights.mean(axis=-1)
+    grey = grey / np.maximum(np.abs(grey).max(axis=(1, 2), keepdims=True), 1e-12)
+    positive, negative = np.clip(grey, 0, 1), np.clip(-grey, 0, 1)
+    rgb = np.stack([1 - negative, 1 - positive - negative, 1 - positive], axis=-1)
+    rgb = np.pad(rgb, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=0.5)
+    strip = np.concatenate(list(rgb), axis=1).repeat(scale, axis=0).repeat(scale, axis=1)
+    return (np.clip(strip, 0, 1) * 255).round().astype("uint8")
+
+
 class TemplateLogger(keras.callbacks.Callback):
     """After each epoch: the templates as a TensorBoard image and as figures/templates/epoch_NNN.png."""
 
-    def __init__(self, run_path, image_shape, class_names):
+    def __init__(self, run_path, image_shape):
         super().__init__()
         self.run_path = run_path
         self.image_shape = image_shape
-        self.class_names = class_names
         self.writer = None
 
     def on_epoch_end(self, epoch, logs=None):
-        picture = render(figures.templates_figure(templates(self.model, self.image_shape), self.class_names,
-                                                  f"templates after epoch {epoch + 1}"), dpi=60)
+        picture = template_strip(templates(self.model, self.image_shape))
         save_png(picture, self.run_path / "figures" / TEMPLATES_FOLDER / f"epoch_{epoch + 1:03d}.png")
         self.writer = self.writer or tf.summary.create_file_writer(str(self.run_path / TEMPLATES_FOLDER))
         with self.writer.as_default():
@@ -73,7 +84,7 @@ def hyperplanes(run):
 def run_experiment(run, data):
     """Templates per epoch, the hyperplanes, accuracy beside K-NN and LeNet-5: (test, extras, epochs)."""
     config = run.config
-    logger = TemplateLogger(run.path, data.image_shape, data.class_names)
+    logger = TemplateLogger(run.path, data.image_shape)
     linear = baselines.train_linear(run, data, callbacks=[logger])
     final = templates(linear, data.image_shape)
     save_figure(run, "templates", figures.templates_figure(final, data.class_names, "the linear classifier's "
