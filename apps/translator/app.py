@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 from apps.translator import formats
+from apps.translator.batching import bucketed_batches
 from apps.translator.config import TranslatorConfig
 from apps.translator.data import load_data, make_pipeline
+from apps.translator.defaults import defaults, pair_profile
 from apps.translator.evaluation import BLEU_NOTE, normalise_references, pair_scores, test_scores
 from apps.translator.inference import Translator, build_inference_model
 from apps.translator.model import build_model, compile_model
@@ -92,6 +94,12 @@ class TranslatorApp(App):
     train_help = "train a translator (default data: English->French numbers)"
     predict_help = "same as translate"
 
+    def scan(self, config):
+        return pair_profile(config)
+
+    def defaults(self, profile, config):
+        return defaults(profile, config)
+
     def load_data(self, config):
         return load_data(config)
 
@@ -107,8 +115,11 @@ class TranslatorApp(App):
         return build_model(config, len(data.source_vocab), len(data.target_vocab), data.max_length)
 
     def datasets(self, config, data):
-        return (make_pipeline(data, "train", config.batch_size, shuffle=True, seed=config.seed),
-                make_pipeline(data, "validation", config.batch_size))
+        if config.bucketing:
+            train = bucketed_batches(data.arrays("train"), config.batch_size, seed=config.seed)
+        else:
+            train = make_pipeline(data, "train", config.batch_size, shuffle=True, seed=config.seed)
+        return train, make_pipeline(data, "validation", config.batch_size)
 
     def callbacks(self, run, data, task):
         translator = Translator(self.inference_model(task, data, run.config))
@@ -117,7 +128,9 @@ class TranslatorApp(App):
                                    normalise_references([pair[1] for pair in subset]))]
 
     def compile(self, task, phase, config, steps):
-        compile_model(task, phase.learning_rate, decay_steps=steps * max(phase.epochs, 1))
+        compile_model(task, phase.learning_rate, decay_steps=steps * max(phase.epochs, 1),
+                      label_smoothing=config.label_smoothing, warmup_fraction=config.warmup_fraction,
+                      jit_compile=config.jit_compile)
 
     def train_examples(self, data):
         return len(data.pairs["train"])

@@ -22,7 +22,9 @@ class TranslatorConfig(TrainConfig):
     validation_fraction: float = option(0.05, "fraction of the pairs held out for validation (BLEU each epoch, best checkpoint)")
     test_fraction: float = option(0.1, "fraction of the pairs held out for the final test")
     patience: int = option(4, "early-stopping patience in epochs on validation BLEU (0: off)")
-    model: str = option("attention", "seq2seq (RNN encoder-decoder), attention (with attention), transformer", MODELS)
+    model: str | None = option(None, "seq2seq (RNN encoder-decoder), attention (with attention), transformer; "
+                               "default from the data: attention on a closed vocabulary, transformer on "
+                               "natural language", MODELS)
     attention: str = option("luong", "attention scores of the attention model: luong (general bilinear) or bahdanau (additive)", ATTENTIONS)
     cell: str = option("gru", "recurrent cell of seq2seq/attention (bidirectional encoder)", CELLS)
     embedding_dim: int = option(64, "token embedding size")
@@ -31,6 +33,12 @@ class TranslatorConfig(TrainConfig):
     num_heads: int = option(4, "transformer: attention heads")
     feedforward_dim: int = option(256, "transformer: feed-forward size")
     dropout: float = option(0.1, "dropout rate")
+    label_smoothing: float = option(0.0, "label smoothing of the masked cross-entropy (0: none)")
+    warmup_fraction: float = option(0.0, "fraction of the training steps spent warming the learning rate up "
+                                    "linearly before the cosine decay (0: none)")
+    jit_compile: bool = option(False, "compile the training step with XLA")
+    bucketing: bool = option(False, "training batches of pairs of similar length (shuffled, then grouped in "
+                             "length buckets), each cut to its bucket's length instead of the longest pair's")
     max_length: int = option(30, "sentence-length cap in words: longer pairs are dropped (and counted)")
     min_count: int = option(1, "words seen fewer times in the training split become [UNK]")
     max_vocab: int | None = option(None, "largest vocabulary per side (most frequent words kept)")
@@ -47,8 +55,8 @@ class TranslatorConfig(TrainConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        for name in ("model", "attention", "cell", "tokenizer"):
-            check_choice(self, name)
+        for name in ("attention", "cell", "tokenizer") + (("model",) if self.model is not None else ()):
+            check_choice(self, name)  # model None: resolved from the data
         for name in ("embedding_dim", "units", "num_layers", "num_heads", "feedforward_dim",
                      "max_length", "min_count", "num_examples", "beam", "bleu_samples"):
             check_positive(self, name)
@@ -58,6 +66,9 @@ class TranslatorConfig(TrainConfig):
             raise ValueError(f"max_vocab must be >= 8, got {self.max_vocab!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        for name in ("label_smoothing", "warmup_fraction"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         if self.length_penalty < 0:
             raise ValueError(f"length_penalty must be >= 0, got {self.length_penalty!r}")
         if self.model == "transformer" and self.units % self.num_heads:

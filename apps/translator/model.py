@@ -21,6 +21,7 @@ import keras_hub
 from keras import ops
 
 from shared.layers.attention import BahdanauAttention, LuongAttention
+from shared.schedules import warmup_cosine
 
 PACKAGE = "annsuite"
 
@@ -217,15 +218,16 @@ def build_model(config, source_vocab_size, target_vocab_size, max_length=None):
 
     `max_length`: the sequence cap in tokens (default `config.max_length`).
     """
-    if config.model == "transformer":
+    name = config.model or "attention"  # None: not resolved from data (a bare config)
+    if name == "transformer":
         length = (max_length or config.max_length) + 2
         model = TransformerTranslator(source_vocab_size, target_vocab_size, length,
                                       config.units, config.num_heads, config.feedforward_dim,
                                       config.num_layers, config.dropout, name="transformer")
     else:
-        attention = None if config.model == "seq2seq" else config.attention
+        attention = None if name == "seq2seq" else config.attention
         model = RNNTranslator(source_vocab_size, target_vocab_size, config.embedding_dim, config.units,
-                              config.cell, attention, config.dropout, name=config.model)
+                              config.cell, attention, config.dropout, name=name)
     model((ops.ones((1, 3), "int32"), ops.ones((1, 4), "int32")))
     return model
 
@@ -238,11 +240,52 @@ def masked_accuracy(y_true, y_pred):
     return ops.sum(hits * mask) / ops.maximum(ops.sum(mask), 1.0)
 
 
-def compile_model(model, learning_rate, decay_steps=None):
-    """Adam (clipped, cosine decay), masked cross-entropy and token accuracy."""
-    if decay_steps:
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SmoothedCrossentropy(keras.losses.Loss):
+    """Cross-entropy on logits with label smoothing, averaged over the real target tokens.
+
+    The target distribution is `1 - smoothing` on the reference token plus
+    `smoothing` spread evenly over the vocabulary (Szegedy et al. 2016,
+    Vaswani et al. 2017); padding (id 0) is left out of the mean, as
+    `SparseCategoricalCrossentropy(ignore_class=0)` does.
+
+    Args:
+        smoothing: the probability mass taken from the reference token.
+    """
+
+    def __init__(self, smoothing=0.1, name="smoothed_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.smoothing = float(smoothing)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+        reference = -ops.take_along_axis(log_probs, ops.expand_dims(y_true, -1), axis=-1)[..., 0]
+        uniform = -ops.mean(log_probs, axis=-1)
+        token_loss = (1.0 - self.smoothing) * reference + self.smoothing * uniform
+        mask = ops.cast(ops.not_equal(y_true, 0), "float32")
+        return ops.sum(token_loss * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "smoothing": self.smoothing}
+
+
+def translation_loss(label_smoothing=0.0):
+    """The masked cross-entropy; with `label_smoothing` > 0, `SmoothedCrossentropy`."""
+    if label_smoothing:
+        return SmoothedCrossentropy(label_smoothing)
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+
+
+def compile_model(model, learning_rate, decay_steps=None, label_smoothing=0.0, warmup_fraction=0.0,
+                  jit_compile=False):
+    """Adam (clipped; cosine decay over `decay_steps`, after a linear warm-up over
+    `warmup_fraction` of them), the masked cross-entropy (label-smoothed) and token accuracy;
+    `jit_compile`: the training step through XLA."""
+    if decay_steps and warmup_fraction:
+        learning_rate = warmup_cosine(learning_rate, decay_steps, warmup_fraction, final_fraction=0.05)
+    elif decay_steps:
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-                  metrics=[masked_accuracy])
+                  loss=translation_loss(label_smoothing), metrics=[masked_accuracy], jit_compile=jit_compile)
     return model
