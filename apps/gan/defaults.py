@@ -85,6 +85,7 @@ def data_defaults(profile, config):
         found["fid_every"] = (every, f"about {FID_EVALUATIONS} FID evaluations in {epochs} epochs, "
                                      f"at least {MIN_FID_EVERY} epochs apart")
         size = profile.get("image_size", 16)
-        if config.model == "dcgan" and budget_steps(size, profile["train_images"]) > DEFAULT_STEPS:
+        long = budget_steps(size, profile["train_images"]) > DEFAULT_STEPS
+        if config.model == "dcgan" and config.epochs is None and long:  # with the default budget only
             found["lr_decay"] = (True, "a budget longer than the digits': the rates fall linearly to zero")
     return found

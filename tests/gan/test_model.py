@@ -139,6 +139,8 @@ def test_the_data_decides_size_channels_and_epochs_when_unset():
         "image_size": 16, "channels": 1, "epochs": 100, "fid_every": 5}  # today's values
     mnist = data_defaults({"format": "idx", "train_images": 8000, "image_size": 28}, GanConfig())
     assert mnist["image_size"][0] == 28 and mnist["lr_decay"][0] is True and "28x28" in mnist["epochs"][1]
+    given = data_defaults({"format": "idx", "train_images": 8000, "image_size": 28}, GanConfig(epochs=3))
+    assert "lr_decay" not in given  # the decay goes with the default budget, not with --epochs
     few = data_defaults({"format": "folder", "train_images": 300, "image_size": 32}, GanConfig())
     assert few["fid_every"][0] == few["epochs"][0] // 20 > 5  # about 20 FID evaluations a run
     folder = data_defaults({"format": "folder"}, GanConfig())
