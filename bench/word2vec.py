@@ -43,7 +43,7 @@ def sentences_of(corpus):
     return [list(part) for part in np.split(words[corpus.train_ids], cuts)]
 
 
-def run_ours(data, model, folder, seed=42):
+def run_ours(data, model, folder, seed=42, objective="negative"):
     import pandas as pd
 
     from apps.word2vec import main
@@ -52,6 +52,7 @@ def run_ours(data, model, folder, seed=42):
 
     argv = ["train", "--run-dir", str(folder), "--model", model, "--patience", "0", "--seed", str(seed)]
     argv += [] if data is None else ["--data", str(data)]
+    argv += ["--objective", objective]
     for name, value in SETTINGS.items():
         argv += [f"--{name.replace('_', '-')}", str(value)]
     metrics = main(argv)
@@ -60,10 +61,12 @@ def run_ours(data, model, folder, seed=42):
     return metrics, word_vectors(load_best_model(folder))
 
 
-def run_gensim(sentences, model, seed):
+def run_gensim(sentences, model, seed, objective="negative"):
     from gensim.models import Word2Vec
 
-    reference = Word2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negatives"],
+    hierarchical = objective == "hierarchical"
+    reference = Word2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"],
+                         negative=0 if hierarchical else SETTINGS["negatives"], hs=int(hierarchical),
                          sample=SETTINGS["sample"], min_count=SETTINGS["min_count"], sg=int(model == "skipgram"),
                          alpha=0.025 if model == "skipgram" else 0.05, workers=WORKERS, seed=seed)
     reference.build_vocab(sentences)
@@ -79,16 +82,16 @@ def quality(vectors, words, sections, similarity):
     return {k: round(float(v), 4) for k, v in test.items() if k == "analogy_accuracy" or k.startswith("spearman")}
 
 
-def one_round(data, model, sections, similarity, folder, seed):
+def one_round(data, model, sections, similarity, folder, seed, objective="negative"):
     """gensim then ours, one seed: their speeds and quality."""
     from apps.word2vec.config import Word2VecConfig
     from apps.word2vec.data import load_corpus
 
     config = Word2VecConfig(data=None if data is None else str(data), model=model, seed=seed, **SETTINGS)
     corpus = load_corpus(config)
-    wv, gensim_seconds = run_gensim(sentences_of(corpus), model, seed)
-    name = f"{model}-{'default' if data is None else Path(data).name}-{seed}"
-    metrics, ours = run_ours(data, model, folder / name, seed)
+    wv, gensim_seconds = run_gensim(sentences_of(corpus), model, seed, objective)
+    name = f"{model}-{objective}-{'default' if data is None else Path(data).name}-{seed}"
+    metrics, ours = run_ours(data, model, folder / name, seed, objective)
     return corpus, {
         "ours": {"words_per_second": float(metrics["words_per_second"]),
                  "steady_words_per_second": metrics["steady_words_per_second"],
@@ -105,13 +108,13 @@ def summary(values):
     return {"mean": round(float(values.mean()), 4), "sd": round(float(values.std(ddof=1)), 4) if len(values) > 1 else 0.0}
 
 
-def compare(data, model, sections, similarity, folder):
+def compare(data, model, sections, similarity, folder, objective="negative"):
     """Our app and gensim on one corpus and model, ROUNDS seeds: speed and quality of both."""
     rounds = []
     for seed in range(42, 42 + ROUNDS):
-        corpus, result = one_round(data, model, sections, similarity, folder, seed)
+        corpus, result = one_round(data, model, sections, similarity, folder, seed, objective)
         rounds.append(result)
-    result = {"corpus": "generated" if data is None else str(data), "model": model,
+    result = {"corpus": "generated" if data is None else str(data), "model": model, "objective": objective,
               "train_tokens": len(corpus.train_ids), "vocab_size": corpus.vocab_size}
     for side in ("ours", "gensim"):
         speeds = [r[side]["words_per_second"] for r in rounds]

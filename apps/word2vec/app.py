@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from apps.word2vec import evaluation, native, pipeline
+from apps.word2vec import evaluation, hierarchical, native, pipeline
 from apps.word2vec.config import Word2VecConfig
 from apps.word2vec.data import Corpus, has_validation, load_corpus
 from apps.word2vec.layers import inference_model, vocabulary_of, word_ids
@@ -138,6 +138,8 @@ class Word2VecApp(App):
         if config.model != "nnlm":
             model.set_noise(pipeline.noise_table(corpus.counts))
             model.set_subsampling(pipeline.keep_probabilities(corpus.counts, config.sample))
+            if config.objective == "hierarchical":
+                hierarchical.set_tree(model, corpus.counts)
         return model
 
     def datasets(self, config, data):

@@ -9,6 +9,7 @@ from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("skipgram", "cbow", "nnlm")
 KERNELS = ("auto", "native", "tf")
+OBJECTIVES = ("negative", "hierarchical")
 DEFAULT_LEARNING_RATES = {"skipgram": 0.025, "cbow": 0.05, "nnlm": 0.002}
 DEFAULT_BATCH_SIZES = {"skipgram": 1024, "cbow": 2048, "nnlm": 2048}  # --kernel tf
 NATIVE_BATCH_SIZE = 8192  # --kernel native: its updates are sequential whatever the step's size
@@ -27,6 +28,7 @@ class Word2VecConfig(TrainConfig):
     model: str = option("skipgram", "skipgram, cbow, or the nnlm language-model baseline", MODELS)
     dim: int = option(100, "vector size")
     window: int = option(5, "largest distance between a word and its context (each word draws 1..window)")
+    objective: str = option("negative", "skipgram, cbow: negative (negative sampling, --negatives noise words per example) or hierarchical (hierarchical softmax over a Huffman tree of the training counts, as word2vec.c's -hs 1 -negative 0)", OBJECTIVES)
     negatives: int = option(5, "noise words per example (negative sampling)")
     kernel: str = option("auto", "skipgram, cbow: native (word2vec's per-example loop in a compiled op, built by make), tf (batched TensorFlow ops), auto (native when built)", KERNELS)
     negative_sharing: int = option(16, "--kernel tf: consecutive examples sharing their noise words: fewer rows gathered per step (1: word2vec's independent draws)")
@@ -43,6 +45,9 @@ class Word2VecConfig(TrainConfig):
     def __post_init__(self):
         check_choice(self, "model")
         check_choice(self, "kernel")
+        check_choice(self, "objective")
+        if self.objective == "hierarchical" and self.model == "nnlm":
+            raise ValueError("--objective hierarchical is for skipgram and cbow (the nnlm has a full softmax)")
         if self.model != "nnlm" and self.strategy in ("mirrored", "multi-worker"):
             raise ValueError(f"--strategy {self.strategy}: skipgram and cbow train on one device "
                              "(word2vec's sparse updates); use --model nnlm or --strategy auto")

@@ -36,7 +36,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from apps.word2vec import native
+from apps.word2vec import hierarchical, native
 from apps.word2vec.nnlm import build_nnlm
 from apps.word2vec.pipeline import window_examples
 
@@ -73,7 +73,7 @@ class Word2Vec(keras.Model):
 
     def __init__(self, vocab_size, dim=100, architecture="skipgram", negatives=5, learning_rate=0.025,
                  min_learning_rate=1e-4, total_words=1.0, seed=0, negative_sharing=1, window=5, kernel="tf",
-                 **kwargs):
+                 objective="negative", **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.dim = dim
@@ -86,6 +86,7 @@ class Word2Vec(keras.Model):
         self.negative_sharing = negative_sharing
         self.window = window
         self.kernel = kernel
+        self.objective = objective
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.rate_tracker = keras.metrics.Mean(name="learning_rate")
@@ -102,7 +103,11 @@ class Word2Vec(keras.Model):
         self.keep_probability = self.add_weight((self.vocab_size,), name="keep_probability",
                                                 initializer="ones", trainable=False)
         self.words_done = self.add_weight((), name="words_done", initializer="zeros", trainable=False)
+        if self.objective == "hierarchical":
+            hierarchical.add_tree_weights(self)
         self.built = True
+
+    duplicate_cap = DUPLICATE_CAP
 
     @property
     def metrics(self):
@@ -251,7 +256,12 @@ class Word2Vec(keras.Model):
     def train_step(self, batch):
         batch = self.examples(batch)
         rate = self.current_rate()
-        losses = native.update(self, batch, rate) if self.kernel == "native" else self.batched_update(batch, rate)
+        if self.objective == "hierarchical":
+            losses = hierarchical.update(self, batch, rate)
+        elif self.kernel == "native":
+            losses = native.update(self, batch, rate)
+        else:
+            losses = self.batched_update(batch, rate)
         self.words_done.assign_add(batch["words"])
         self.loss_tracker.update_state(losses)
         self.rate_tracker.update_state(rate)
@@ -259,6 +269,9 @@ class Word2Vec(keras.Model):
 
     def test_step(self, batch):
         batch = self.examples(batch, training=False)
+        if self.objective == "hierarchical":
+            self.loss_tracker.update_state(hierarchical.losses(self, batch))
+            return {"loss": self.loss_tracker.result()}
         positive_logits, noise_logits, weights, _ = self.scores(batch)
         self.loss_tracker.update_state(self.loss_of(positive_logits, noise_logits, weights))
         return {"loss": self.loss_tracker.result()}
@@ -272,7 +285,7 @@ class Word2Vec(keras.Model):
                       negatives=self.negatives, learning_rate=self.learning_rate,
                       min_learning_rate=self.min_learning_rate, total_words=self.total_words,
                       seed=self.seed, negative_sharing=self.negative_sharing, window=self.window,
-                      kernel=self.kernel)
+                      kernel=self.kernel, objective=self.objective)
         return config
 
 
@@ -289,7 +302,7 @@ def build_model(config, vocab_size, total_words):
         return build_nnlm(vocab_size, config.dim, config.context_size, config.hidden)
     return Word2Vec(vocab_size, config.dim, config.model, config.negatives, config.learning_rate,
                     config.min_learning_rate, float(total_words), config.seed, config.negative_sharing,
-                    config.window, kernel=config.kernel)
+                    config.window, kernel=config.kernel, objective=config.objective)
 
 
 def compile_model(model, config):

@@ -139,6 +139,15 @@ def update(model, batch, rate):
                                            centres, contexts, noise, rate)
 
 
+def hierarchical_update(model, batch, points, codes, rate):
+    """The `native` kernel of hierarchical softmax: word2vec.c's `hs` loop; returns the examples' losses."""
+    contexts = batch["context"]
+    if model.architecture == "skipgram":
+        contexts = contexts[:, None]
+    return load().hierarchical_softmax_update(model.vectors.value.handle, model.inner_vectors.value.handle,
+                                              contexts, points, codes, rate)
+
+
 def main(argv=None):
     """Build the op; exit 0 also without a compiler (training then uses TensorFlow ops)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")

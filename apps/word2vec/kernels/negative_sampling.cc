@@ -9,6 +9,14 @@
 // rate, out[w] += g * h, and the context rows then get the summed
 // sum_w g * out[w]. Updates are in place, under the variables' locks; the
 // output is each example's negative-sampling loss before its update.
+//
+// HierarchicalSoftmaxUpdate(input_vectors, inner_vectors, contexts, points,
+// codes, rate) -> loss: word2vec.c's `hs` branch, example after example: the
+// hidden vector as above; for each inner node n of the true word's Huffman
+// path (points, -1: past its end) with branch code c, f = h . inner[n], the
+// loss adds softplus(-(1 - 2c) f), and where |f| < 6 (MAX_EXP) g = (1 - c -
+// sigmoid(f)) * rate, e += g * inner[n], inner[n] += g * h; the context rows
+// then get e.
 // Built by `python -m apps.word2vec.native` (make does it); loaded by
 // apps/word2vec/native.py.
 
@@ -117,3 +125,92 @@ class NegativeSamplingUpdateOp : public OpKernel {
 };
 
 REGISTER_KERNEL_BUILDER(Name("NegativeSamplingUpdate").Device(DEVICE_CPU), NegativeSamplingUpdateOp);
+
+REGISTER_OP("HierarchicalSoftmaxUpdate")
+    .Input("input_vectors: resource")
+    .Input("inner_vectors: resource")
+    .Input("contexts: int32")
+    .Input("points: int32")
+    .Input("codes: float")
+    .Input("rate: float")
+    .Output("loss: float")
+    .SetIsStateful()
+    .SetShapeFn([](shape_inference::InferenceContext* c) {
+      c->set_output(0, c->Vector(c->Dim(c->input(2), 0)));
+      return OkStatus();
+    });
+
+class HierarchicalSoftmaxUpdateOp : public OpKernel {
+ public:
+  explicit HierarchicalSoftmaxUpdateOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  void Compute(OpKernelContext* ctx) override {
+    core::RefCountPtr<Var> in_var, node_var;
+    OP_REQUIRES_OK(ctx, LookupResource(ctx, HandleFromInput(ctx, 0), &in_var));
+    OP_REQUIRES_OK(ctx, LookupResource(ctx, HandleFromInput(ctx, 1), &node_var));
+    const Tensor& contexts = ctx->input(2);
+    const Tensor& points = ctx->input(3);
+    const Tensor& codes = ctx->input(4);
+    OP_REQUIRES(ctx, contexts.dims() == 2 && points.dims() == 2 && codes.shape() == points.shape() &&
+                     points.dim_size(0) == contexts.dim_size(0),
+                errors::InvalidArgument("contexts (B, C), points (B, L) and codes (B, L) must agree"));
+    const float rate = ctx->input(5).scalar<float>()();
+    const int64_t batch = contexts.dim_size(0);
+    const int64_t width = contexts.dim_size(1);
+    const int64_t length = points.dim_size(1);
+    Tensor* loss_out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({batch}), &loss_out));
+    auto loss = loss_out->vec<float>();
+    mutex_lock l1(*in_var->mu());
+    mutex_lock l2(*node_var->mu());
+    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, in_var->tensor(), in_var->copy_on_read_mode.load()));
+    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, node_var->tensor(), node_var->copy_on_read_mode.load()));
+    OP_REQUIRES(ctx, in_var->tensor()->dims() == 2 && node_var->tensor()->dims() == 2 &&
+                     in_var->tensor()->dim_size(1) == node_var->tensor()->dim_size(1),
+                errors::InvalidArgument("input and inner-node vectors must be tables of one width"));
+    float* vec = in_var->tensor()->flat<float>().data();
+    float* node = node_var->tensor()->flat<float>().data();
+    const int64_t vocab = in_var->tensor()->dim_size(0);
+    const int64_t nodes = node_var->tensor()->dim_size(0);
+    const int64_t dim = in_var->tensor()->dim_size(1);
+    auto ctx_ids = contexts.matrix<int32>();
+    auto path = points.matrix<int32>();
+    auto bits = codes.matrix<float>();
+    std::vector<float> h(dim), e(dim);
+    for (int64_t b = 0; b < batch; ++b) {
+      int count = 0;
+      std::fill(h.begin(), h.end(), 0.f);
+      for (int64_t j = 0; j < width; ++j) {
+        const int32 c = ctx_ids(b, j);
+        if (c < 0 || c >= vocab) continue;
+        const float* row = vec + c * dim;
+        for (int64_t d = 0; d < dim; ++d) h[d] += row[d];
+        ++count;
+      }
+      loss(b) = 0.f;
+      if (count == 0) continue;
+      const float inv = 1.f / count;
+      for (int64_t d = 0; d < dim; ++d) h[d] *= inv;
+      std::fill(e.begin(), e.end(), 0.f);
+      for (int64_t l = 0; l < length; ++l) {
+        const int32 n = path(b, l);
+        if (n < 0 || n >= nodes) break;
+        float* row = node + n * dim;
+        float f = 0.f;
+        for (int64_t d = 0; d < dim; ++d) f += h[d] * row[d];
+        const float code = bits(b, l);
+        loss(b) += softplus(-(1.f - 2.f * code) * clamp(f));
+        if (f <= -6.f || f >= 6.f) continue;  // word2vec.c: no update outside (-MAX_EXP, MAX_EXP)
+        const float g = (1.f - code - sigmoid(f)) * rate;
+        for (int64_t d = 0; d < dim; ++d) { e[d] += g * row[d]; row[d] += g * h[d]; }
+      }
+      for (int64_t j = 0; j < width; ++j) {
+        const int32 c = ctx_ids(b, j);
+        if (c < 0 || c >= vocab) continue;
+        float* row = vec + c * dim;
+        for (int64_t d = 0; d < dim; ++d) row[d] += e[d];
+      }
+    }
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("HierarchicalSoftmaxUpdate").Device(DEVICE_CPU), HierarchicalSoftmaxUpdateOp);
