@@ -55,7 +55,7 @@ def cost_rows(batch=4096, steps=20, dim=100):
 
     rows, rng = [], np.random.default_rng(0)
     for vocab in VOCABULARIES:
-        counts = np.sort(rng.zipf(1.3, vocab).clip(max=10**9))[::-1].astype("float64")
+        counts = np.maximum(1.0, np.floor(1e7 / np.arange(1, vocab + 1)))  # Zipf's law, exponent 1
         lengths = huffman_tree(counts.astype("int64"))[2]
         row = {"vocab_size": vocab, "mean_code_length": round(float((lengths * counts).sum() / counts.sum()), 2)}
         for objective in ("negative", "hierarchical"):
