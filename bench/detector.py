@@ -25,8 +25,10 @@ import numpy as np
 log = logging.getLogger("annsuite")
 
 BUDGET = {"epochs": 6, "num_scenes": 900}
+# Every option the app would resolve from the data is given, so that both sides train the same thing.
 REAL_BUDGET = {"epochs": 20, "image_size": 128, "min_level": 3, "max_level": 5, "anchor_size": 4.0,
-               "batch_size": 8, "test_fraction": 0.2, "validation_fraction": 0.1}
+               "aspect_ratios": "0.5,1.0,2.0", "warmup_fraction": 0.0, "batch_size": 8,
+               "test_fraction": 0.2, "validation_fraction": 0.1}
 
 
 def plain_detector(config, image_size, num_classes):

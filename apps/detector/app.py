@@ -13,9 +13,11 @@ import numpy as np
 import tensorflow as tf
 
 from apps.detector import explain, figures
+from apps.detector.anchorfit import box_shapes
 from apps.detector.boxes import anchors_for
 from apps.detector.config import DetectorConfig
-from apps.detector.data import DEFAULT_SIZE, load_data, load_files, make_dataset, read_inputs
+from apps.detector.data import load_data, load_files, make_dataset, read_inputs
+from apps.detector.defaults import SCENES, data_defaults, scan_defaults
 from apps.detector.evaluation import MapCallback, evaluate_examples, predict_detections
 from apps.detector.layers import detection_layer, inference_model, per_image
 from apps.detector.model import build_model, compile_model
@@ -28,6 +30,7 @@ from shared.data import BadInputs, list_input_files
 from shared.errors import UsageError
 from shared.images import save_png
 from shared.records import write_json
+from shared.schedules import warmup_cosine
 
 log = logging.getLogger("annsuite")
 
@@ -36,7 +39,6 @@ PARITY_IMAGES = 8
 EXAMPLES = 8
 EXAMPLES_FOLDER = "examples"
 PREDICT_BATCH = 64
-SOURCES = {"scenes": "the generated scenes", "files": "annotated image files"}
 
 
 def epoch_images(examples, anchors, config, class_names):
@@ -86,8 +88,14 @@ class DetectorApp(App):
     def defaults(self, profile, config):
         if "source" not in profile:
             return {}
-        source = profile["source"]
-        return {"image_size": (DEFAULT_SIZE[source], f"the default for {SOURCES[source]}")}
+        if "train_images" not in profile:
+            return scan_defaults(profile["source"], config)
+        return data_defaults(profile, config)
+
+    def profile(self, data):
+        """The source, the training images and their boxes' shapes (in input pixels)."""
+        return {"source": data.source, "train_images": len(data.train), "image_size": data.image_size,
+                "box_shapes": box_shapes(data.train.boxes)}
 
     def load_data(self, config):
         return load_data(config)
@@ -124,10 +132,11 @@ class DetectorApp(App):
                 ImageLogger(run.path, epoch_images(subset, anchors, config, data.class_names))]
 
     def phases(self, config, data, task):
-        return [Phase("train", config.epochs, config.learning_rate, decay=True)]
+        return [Phase("train", config.epochs or SCENES["epochs"], config.learning_rate, decay=True)]
 
     def compile(self, task, phase, config, steps):
-        compile_model(task, config, learning_rate=phase.learning_rate, decay_steps=steps * max(phase.epochs, 1))
+        rate = warmup_cosine(phase.learning_rate, steps * max(phase.epochs, 1), config.warmup_fraction or 0.0)
+        compile_model(task, config, learning_rate=rate)
 
     def after_fit(self, run, data, task):
         if run.config.save_backbone:

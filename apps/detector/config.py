@@ -24,10 +24,14 @@ def parse_floats(text, name):
 class DetectorConfig(TrainConfig):
     """Options of `python -m apps.detector train`."""
 
-    epochs: int = option(12, "maximum epochs")
-    batch_size: int = option(16, "images per batch (per worker)")
-    learning_rate: float = option(2e-3, "initial learning rate (Adam, cosine decay)")
-    patience: int = option(8, "early-stopping patience in epochs on val_map (0: off)")
+    epochs: int | None = option(None, "maximum epochs (default: from --steps and the data; 12 for the scenes)")
+    steps: int | None = option(None, "budget in optimizer steps; sets --epochs when that is not given "
+                               "(default: from the data)")
+    batch_size: int = option(16, "images per batch (per worker; default: from the data)")
+    learning_rate: float = option(2e-3, "peak learning rate (Adam, warm-up then cosine decay)")
+    warmup_fraction: float | None = option(None, "fraction of the steps of linear learning-rate warm-up "
+                                           "(default: from the data)")
+    patience: int = option(8, "early-stopping patience in epochs on val_map (0: off; default: from the data)")
     image_size: int | None = option(None, "square input size; default 64 for the generated scenes, 128 for files")
     num_scenes: int = option(1800, "generated scenes of the default data")
     classes: str | None = option(None, "comma-separated class names of a real data set; other names are bad input")
@@ -35,11 +39,12 @@ class DetectorConfig(TrainConfig):
     preset: str | None = option(None, "a keras-hub backbone preset name or folder (e.g. written by --save-backbone)")
     weights: str = option("none", "backbone weights: none, imagenet, or a .weights.h5/.keras file")
     width: int = option(12, "base filters of the built-in backbones")
-    min_level: int = option(2, "finest pyramid level (stride 2**level)")
-    max_level: int = option(4, "coarsest pyramid level")
+    min_level: int = option(2, "finest pyramid level (stride 2**level; default: fitted to the boxes)")
+    max_level: int = option(4, "coarsest pyramid level (default: fitted to the boxes)")
     num_scales: int = option(2, "anchor scales per level (2**(i/num_scales))")
-    aspect_ratios: str = option("0.5,1.0,2.0", "anchor aspect ratios (comma-separated)")
-    anchor_size: float = option(2.0, "anchor side in strides of its level")
+    aspect_ratios: str = option("0.5,1.0,2.0", "anchor aspect ratios height/width, comma-separated "
+                                "(default: fitted to the boxes)")
+    anchor_size: float = option(2.0, "anchor side in strides of its level (default: fitted to the boxes)")
     fpn_filters: int = option(48, "channels of the feature pyramid")
     head_convs: int = option(1, "3x3 convolutions of each head before its output")
     positive_iou: float = option(0.5, "an anchor with IoU >= this with a box learns that box")
@@ -74,6 +79,10 @@ class DetectorConfig(TrainConfig):
         if self.negative_iou > self.positive_iou:
             raise ValueError(f"negative_iou must be <= positive_iou, got {self.negative_iou!r}")
         check_positive(self, "focal_gamma", allow_zero=True)
+        if self.steps is not None:
+            check_positive(self, "steps")
+        if self.warmup_fraction is not None and not 0.0 <= self.warmup_fraction < 1.0:
+            raise ValueError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}")
 
     @property
     def class_list(self):
