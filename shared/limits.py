@@ -172,9 +172,12 @@ def load_yaml(text, path):
     """The YAML document in `text`: no aliases, bounded nesting; DataError naming `path`."""
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except (yaml.YAMLError, RecursionError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(path, f"cannot parse YAML: {first}") from None
+    except RecursionError:
+        raise DataError(path, f"malformed YAML: nested deeper than {get('nesting')} levels") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None) or (str(error).splitlines() or [type(error).__name__])[0]
+        raise DataError(path, f"malformed YAML: {problem}", None if mark is None else mark.line + 1) from None
 
 
 def load_json(text, path):
