@@ -27,9 +27,9 @@ from apps.classifier.data import DEFAULT_SIZE
 PHOTO_SIDE = 64          # median image side from which a folder counts as photos
 PHOTO_SIZE = {"cpu": 96, "gpu": 224}  # largest training size for photos per machine
 SMALL_EPOCHS = 25        # budget of the small-image recipe (today's)
-PHOTO_STEPS = (1200, 3000)  # photo budget: at least / at most this many optimizer steps
-PHOTO_EPOCHS = 100       # ... and at most this many epochs once the minimum is met
-PHOTO_PIXEL_STEPS = 1200 * 32 * 48 * 48  # CPU compute cap: steps x batch x backbone positions, width 16
+PHOTO_GPU_STEPS = 3000  # photo budget on a GPU
+PHOTO_EPOCHS = 100       # photos: at most this many epochs (at least 10)
+PHOTO_PIXEL_STEPS = 400 * 32 * 48 * 48  # CPU compute cap: steps x batch x backbone positions, width 16 (~5 min)
 LARGE_DATA = 2000        # training images from which photos get half-strength augmentation
 BACKBONE_SIDE = {"cpu": 48, "gpu": 112}  # photos: largest side the backbone works at (space-to-depth stem)
 
@@ -69,18 +69,20 @@ def batch_rule(examples):
 
 
 def photo_budget(examples, batch_size, side, width, gpu):
-    """(steps, reason): small photo sets get many epochs, capped by what the machine affords."""
+    """(steps, reason): as many epochs as the machine affords, between 10 and PHOTO_EPOCHS.
+
+    A few hundred photos from scratch need many epochs; the CPU budget is
+    PHOTO_PIXEL_STEPS (steps x batch x backbone positions of a width-16 model,
+    about five minutes of a 2-core CPU), scaled by the batch, side and width.
+    """
     per_epoch = max(1, math.ceil(examples / batch_size))
-    steps = min(max(PHOTO_STEPS[0], per_epoch * 10), PHOTO_EPOCHS * per_epoch, PHOTO_STEPS[1])
-    steps = max(steps, per_epoch * 10)
-    reason = (f"photos: {PHOTO_STEPS[0]}-{PHOTO_STEPS[1]} optimizer steps, at most {PHOTO_EPOCHS} "
-              f"epochs, at least 10 ({per_epoch} steps per epoch)")
-    if not gpu:
+    if gpu:
+        cap, why = PHOTO_GPU_STEPS, f"{PHOTO_GPU_STEPS} steps on a GPU"
+    else:
         cap = PHOTO_PIXEL_STEPS / (batch_size * side * side * (width / 16) ** 2)
-        if steps > cap:
-            steps = max(int(cap), per_epoch * 10)
-            reason += ", capped by the CPU compute budget"
-    return int(steps), reason
+        why = f"the CPU budget: {int(cap)} steps of {batch_size} images at a {side}-px backbone side"
+    steps = int(min(PHOTO_EPOCHS * per_epoch, max(10 * per_epoch, cap)))
+    return steps, f"photos: {why}, within 10-{PHOTO_EPOCHS} epochs"
 
 
 def training_rules(profile, config, gpu):
@@ -103,7 +105,10 @@ def training_rules(profile, config, gpu):
         steps, reason = SMALL_EPOCHS * per_epoch, f"small images: {SMALL_EPOCHS} epochs"
     epochs = max(1, math.ceil(steps / per_epoch))
     rules["epochs"] = (epochs, f"a budget of {steps} optimizer steps ({reason}) = {epochs} epochs of {per_epoch}")
-    rules["patience"] = (max(5, math.ceil(epochs / 5)), f"a fifth of the {epochs} epochs, at least 5")
+    if photo:  # the loss of a few dozen validation photos jumps while the rate is high
+        rules["patience"] = (max(5, math.ceil(epochs / 2)), f"half of the {epochs} epochs: a noisy validation loss")
+    else:
+        rules["patience"] = (max(5, math.ceil(epochs / 5)), f"a fifth of the {epochs} epochs, at least 5")
     if photo:
         strength = 1.0 if examples < LARGE_DATA else 0.5
         rules.update({

@@ -68,7 +68,7 @@ def test_photo_folder_resolves_the_photo_recipe(photos):
     assert values["batch_size"] == 32
     per_epoch = -(-len(data.y_train) // 32)
     assert values["epochs"] == defaults.PHOTO_EPOCHS and values["epochs"] * per_epoch >= 10 * per_epoch
-    assert values["patience"] == values["epochs"] // 5
+    assert values["patience"] == values["epochs"] // 2
     assert len(data.y_test) == 12  # val/ is the held-out test split ...
     assert len(data.y_train) + len(data.y_val) == 36  # ... and validation comes out of train/
 
