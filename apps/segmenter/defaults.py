@@ -54,7 +54,7 @@ def header_side(path):
         with Image.open(path) as image:
             width, height = image.size
         return math.sqrt(width * height)
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):  # load_data names the file
         return None
 
 
