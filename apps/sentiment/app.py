@@ -1,9 +1,9 @@
 """The sentiment app's App declaration: its hooks on the shared lifecycle.
 
-bow, lstm, gru and bilstm train in one phase at a constant learning rate;
-`--model transformer` in two (shared.app.fine_tune_phases): the pretrained
-encoder frozen while the head trains, then the whole encoder with AdamW, a
-linear warm-up and cosine decay.
+bow, lstm, gru and bilstm train in one phase (the options the data decide:
+apps.sentiment.profile); `--model transformer` in two (shared.app.fine_tune_phases):
+the pretrained encoder frozen while the head trains, then the whole encoder
+with AdamW, a linear warm-up and cosine decay.
 """
 
 from __future__ import annotations
@@ -23,24 +23,28 @@ from apps.sentiment import figures, transformer
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import TextSplits, load_data, read_eval_data
 from apps.sentiment.evaluation import held_out_scores, scores
-from apps.sentiment.formats import decode_lines
-from apps.sentiment.inference import Predictor, has_attention, predict_texts, text_dataset
+from apps.sentiment.inference import (
+    Predictor,
+    explanation,
+    has_attention,
+    predict_texts,
+    read_texts,
+    text_dataset,
+)
 from apps.sentiment.model import (
     TEXT_LAYER,
-    auto_sequence_length,
     build_text_model,
     compile_model,
     read_word_vectors,
-    token_profile,
     word_inference_model,
-    word_sequence_length,
+    word_optimizer,
 )
+from apps.sentiment.profile import corpus_profile, transformer_defaults, word_model_defaults
 from apps.sentiment.serving import export_model
 from shared.app import App, Phase, fine_tune_phases
 from shared.callbacks import ImageLogger
 from shared.cli import add_run_argument
-from shared.data import BadInputs
-from shared.errors import DataError, UsageError
+from shared.errors import UsageError
 from shared.records import read_json, write_json
 
 log = logging.getLogger("annsuite")
@@ -103,26 +107,6 @@ def output_classes(model):
     return max(2, int(model.outputs[0].shape[-1]))
 
 
-def read_texts(texts, path):
-    """The TEXT arguments, then each line of --file."""
-    texts = list(texts)
-    if path:
-        if not Path(path).is_file():
-            raise UsageError(f"--file {path}: no such file")
-        for line, text in decode_lines(path, "utf-8", BadInputs()):
-            if not text.strip():
-                raise DataError(path, "empty text", line)
-            texts.append(text.strip())
-    if not texts:
-        raise UsageError("predict needs TEXT arguments or --file")
-    return texts
-
-
-def explanation(tokens, weights):
-    """'word:weight word:weight ...' for the words the model saw."""
-    return " ".join(f"{token}:{weight:.3f}" for token, weight in zip(tokens, weights))
-
-
 class SentimentApp(App):
     name = "sentiment"
     description = "Sentiment of text: bag of words, recurrent networks, BERT."
@@ -143,17 +127,17 @@ class SentimentApp(App):
         return TrainingData(**values, vectors=vectors, preset=preset, tokenizer=tokenizer)
 
     def profile(self, data):
-        return token_profile(data.x_train)
+        return corpus_profile(data.x_train)
 
     def defaults(self, profile, config):
         if "word_count_p95" not in profile:
             return {}
         if config.model != "transformer":
-            return {"sequence_length": word_sequence_length(config.model, profile)}
-        words = profile["word_count_p95"]  # WordPiece pieces: about 1.5 per word
-        value = auto_sequence_length(words, scale=1.5, limit=transformer.MAX_LENGTH)
-        reason = f"1.5 x the 95th percentile of the training texts' word counts ({words:g}), at most {transformer.MAX_LENGTH}"
-        return {"sequence_length": (value, reason)}
+            return word_model_defaults(profile, config)
+        return transformer_defaults(profile, config, transformer.MAX_LENGTH)
+
+    def monitor_for(self, config):
+        return config.monitor, "min" if config.monitor == "val_loss" else "max"
 
     # ---- training ----
     def on_run_start(self, run, data):
@@ -200,8 +184,10 @@ class SentimentApp(App):
                      round(100 * config.warmup_fraction))
             optimizer = transformer.fine_tune_optimizer(phase.learning_rate, steps * phase.epochs,
                                                         config.warmup_fraction)
-        else:
+        elif config.model == "transformer":
             optimizer = keras.optimizers.Adam(phase.learning_rate)
+        else:
+            optimizer = word_optimizer(config, phase.learning_rate, steps * phase.epochs)
         compile_model(task, output_classes(task), optimizer)
 
     def after_fit(self, run, data, task):

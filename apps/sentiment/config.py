@@ -8,6 +8,8 @@ from shared.config import TrainConfig, check_choice, check_positive, option
 
 MODELS = ("bow", "lstm", "gru", "bilstm", "transformer")
 BOW_MODES = ("tf_idf", "multi_hot", "count")
+SCHEDULES = ("constant", "warmup_cosine")
+MONITORS = ("val_loss", "val_accuracy")
 
 
 @dataclass
@@ -24,6 +26,10 @@ class SentimentConfig(TrainConfig):
     vocabulary_size: int = option(20000, "largest vocabulary (the special tokens [PAD] [UNK] [START] [END] included), out-of-vocabulary tokens map to [UNK]")
     sequence_length: int = option(0, "tokens per text, longer ones are cut (0: the 95th percentile of the training texts' word counts, at most 256; bow: the longest text, at most 2048)")
     dropout: float = option(0.2, "dropout before the output layer")
+    embedding_dropout: float = option(0.0, "fraction of the words whose whole vector is dropped in training (recurrent models; default from the data)")
+    weight_decay: float = option(0.0, "AdamW decoupled weight decay of the word models (0: Adam; default from the data)")
+    schedule: str = option("constant", "learning rate of the word models: constant, or warmup_cosine over the epochs (default from the data)", SCHEDULES)
+    monitor: str = option("val_loss", "the validation value that picks the best epoch and stops early (default from the data)", MONITORS)
     recurrent_dropout: float = option(0.0, "recurrent dropout (> 0 leaves the fast cuDNN kernel on GPUs)")
     bow_mode: str = option("tf_idf", "bag-of-words vector", BOW_MODES)
     embeddings: str | None = option(None, "initialise the embedding from word vectors in the word2vec text format")
@@ -43,11 +49,14 @@ class SentimentConfig(TrainConfig):
         super().__post_init__()
         check_choice(self, "model")
         check_choice(self, "bow_mode")
+        check_choice(self, "schedule")
+        check_choice(self, "monitor")
+        check_positive(self, "weight_decay", allow_zero=True)
         for name in ("layers", "units", "embedding_dim", "vocabulary_size", "examples", "fine_tune_learning_rate"):
             check_positive(self, name)
         for name in ("sequence_length", "fine_tune_epochs"):
             check_positive(self, name, allow_zero=True)
-        for name in ("dropout", "recurrent_dropout", "warmup_fraction"):
+        for name in ("dropout", "embedding_dropout", "recurrent_dropout", "warmup_fraction"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         if self.attention and self.model in ("bow", "transformer"):

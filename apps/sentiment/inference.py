@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from apps.sentiment.formats import decode_lines
 from apps.sentiment.model import attention_model, class_probabilities
+from shared.data import BadInputs
+from shared.errors import DataError, UsageError
 
 BATCH_SIZE = 256
 
@@ -75,3 +79,23 @@ def has_attention(model):
     except (AttributeError, ValueError):  # the transformer's TextClassifier: never attention
         return False
     return isinstance(outputs, dict) and "attention" in outputs
+
+
+def read_texts(texts, path):
+    """The TEXT arguments, then each line of --file."""
+    texts = list(texts)
+    if path:
+        if not Path(path).is_file():
+            raise UsageError(f"--file {path}: no such file")
+        for line, text in decode_lines(path, "utf-8", BadInputs()):
+            if not text.strip():
+                raise DataError(path, "empty text", line)
+            texts.append(text.strip())
+    if not texts:
+        raise UsageError("predict needs TEXT arguments or --file")
+    return texts
+
+
+def explanation(tokens, weights):
+    """'word:weight word:weight ...' for the words the model saw."""
+    return " ".join(f"{token}:{weight:.3f}" for token, weight in zip(tokens, weights))

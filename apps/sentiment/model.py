@@ -15,14 +15,16 @@ padded at the end and the embedding masks the padding).
 from __future__ import annotations
 
 import collections
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.layers import BagOfWords, ClassProbabilities
-from shared.errors import DataError
+from shared.errors import DataError, UsageError
 from shared.layers import AttentionPooling, ClassLabels
+from shared.schedules import warmup_cosine
 from shared.text import SPECIALS, UNK_ID, TextToIds, Vocabulary, WordTokenizer
 
 MAX_AUTO_LENGTH = 256
@@ -94,25 +96,33 @@ def text_layer(config, texts):
 
 
 def read_word_vectors(path):
-    """{word: vector} of a word2vec text file ("<count> <dim>" header, then `word v1 ... vd`)."""
+    """{word: vector} of a word2vec text file (an optional "<count> <dim>" header, then `word v1 ... vd`).
+
+    A missing file, a line that is not UTF-8, a word without numbers, a number
+    that is not one, or a line of another size is one line naming the file and line.
+    """
+    if not Path(path).is_file():
+        raise UsageError(f"--embeddings {path}: no such file")
     vectors, dim = {}, None
-    with open(path, encoding="utf-8", errors="strict") as lines:
-        try:
-            for number, line in enumerate(lines, start=1):
-                parts = line.rstrip("\n").split(" ")
-                if number == 1 and len(parts) == 2:
-                    dim = int(parts[1])
-                    continue
+    with open(path, "rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                parts = raw.decode("utf-8").rstrip("\r\n").rstrip(" ").split(" ")
+            except UnicodeDecodeError as error:
+                raise DataError(path, f"not valid UTF-8 text (byte {error.start + 1})", number) from None
+            if number == 1 and len(parts) == 2 and all(part.isdigit() for part in parts):
+                dim = int(parts[1])
+                continue
+            if parts == [""]:
+                continue
+            try:
                 values = np.array(parts[1:], dtype="float32")
-                if dim is None:
-                    dim = len(values)
-                if len(values) != dim:
-                    raise DataError(path, f"{len(values)} numbers, expected {dim}", number)
-                vectors[parts[0]] = values
-        except UnicodeDecodeError:
-            raise DataError(path, "not valid UTF-8 text", number + 1) from None
-        except ValueError as error:
-            raise DataError(path, f"not a word2vec text line ({error})", number) from None
+            except ValueError as error:
+                raise DataError(path, f"not a word2vec text line ({error})", number) from None
+            dim = dim or len(values)
+            if len(values) != dim or dim == 0:
+                raise DataError(path, f"{len(values)} numbers, expected {dim or 'some'}", number)
+            vectors[parts[0]] = values
     if not vectors:
         raise DataError(path, "no word vectors")
     return vectors
@@ -164,6 +174,9 @@ def build_text_model(config, texts, num_classes, vectors=None):
         if vectors:
             matrix, info["pretrained_words"] = embedding_matrix(vocabulary.tokens, vectors, config.seed)
             embedding.set_weights([matrix])
+        if config.embedding_dropout:  # whole word vectors: (batch, time, 1) noise
+            x = keras.layers.Dropout(config.embedding_dropout, noise_shape=(None, None, 1), seed=config.seed,
+                                     name="embedding_dropout")(x)
         for index in range(config.layers):
             last = index == config.layers - 1
             x = recurrent_layer(config, return_sequences=not last or config.attention, name=f"recurrent_{index + 1}")(x)
@@ -188,6 +201,14 @@ def word_inference_model(network, layer, class_names):
     if attention is not None:
         decoded = {**decoded, "attention": attention}
     return keras.Model(text, decoded, name="sentiment_classifier")
+
+
+def word_optimizer(config, peak_rate, total_steps):
+    """Adam, or AdamW with `config.weight_decay`; the rate constant or warmup_cosine over `total_steps`."""
+    rate = warmup_cosine(peak_rate, total_steps) if config.schedule == "warmup_cosine" else peak_rate
+    if config.weight_decay:
+        return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+    return keras.optimizers.Adam(rate)
 
 
 def compile_model(model, num_classes, optimizer):
