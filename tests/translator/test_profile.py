@@ -11,7 +11,14 @@ from apps.translator import main
 from apps.translator.app import APP
 from apps.translator.batching import bucket_edges, bucketed_batches
 from apps.translator.config import TranslatorConfig
-from apps.translator.defaults import SUBWORD_TYPES, TODAY, defaults, pair_profile, subwords
+from apps.translator.defaults import (
+    STEP_BUDGET,
+    SUBWORD_TYPES,
+    TODAY,
+    defaults,
+    pair_profile,
+    subwords,
+)
 from apps.translator.model import SmoothedCrossentropy, build_model, compile_model
 
 TINY = ["--epochs", "1", "--units", "16", "--embedding-dim", "8", "--feedforward-dim", "16", "--num-heads", "2",
@@ -52,7 +59,7 @@ def test_real_pairs_resolve_the_transformer_recipe(tmp_path):
     assert values["batch_size"] == 64 and values["dropout"] == 0.2 and values["max_length"] == 30
     assert values["units"] == 128 and values["feedforward_dim"] == 256
     steps = -(-profile["train_pairs"] // 64)
-    assert values["epochs"] == min(60, max(3, round(3000 / steps)))
+    assert values["epochs"] == min(60, max(3, round(STEP_BUDGET / steps)))
     assert "natural-language vocabulary" in resolved["label_smoothing"]["reason"]
 
 
