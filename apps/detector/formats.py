@@ -106,9 +106,9 @@ def unique_images(records):
 def voc_image(xml_path, filename):
     """The image of an XML file: its <filename>, else the image named like the XML file."""
     image = layouts.find_image(xml_path.parent, filename) if filename else None
-    if image is None or not image.is_file():
+    if image is None or not layouts.is_file(image):
         fallback = layouts.find_image(xml_path.parent, xml_path.stem)
-        image = fallback if fallback.is_file() or image is None else image
+        image = fallback if layouts.is_file(fallback) or image is None else image
     return image
 
 

@@ -91,12 +91,20 @@ def folder_index(folder):
     return names, stems
 
 
+def is_file(path):
+    """Path.is_file() that is False for a name the system refuses (too long, a NUL byte)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def find_image(folder, filename):
     """The image file `filename` names for an annotation in `folder` (or the
     first place looked, which does not exist, for the error message)."""
     folder = Path(folder)
     relative = folder / filename
-    if filename and relative.is_file():
+    if filename and is_file(relative):
         return relative
     name = Path(filename.replace("\\", "/")).name
     stem = Path(name).stem.lower() if Path(name).suffix.lower() in IMAGE_SUFFIXES else name.lower()
