@@ -74,7 +74,7 @@ def test_given_options_win_and_bow_gets_no_word_dropout(tmp_path):
 
 
 def test_resolved_defaults_are_saved_and_reused_on_resume(tmp_path):
-    path = zipf_corpus(tmp_path / "reviews", rows=300)
+    path = zipf_corpus(tmp_path / "reviews")  # 1,500 rows: thousands of distinct words
     run_dir = tmp_path / "run"
     argv = ["train", "--data", str(path), "--run-dir", str(run_dir), "--epochs", "1", "--units", "8",
             "--embedding-dim", "8"]
