@@ -8,6 +8,7 @@ Only unsigned bytes (type 0x08) are read: every MNIST-family file is.
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def read_idx(path):
                 raise DataError(path, "not an unsigned-byte IDX file (bad magic number)")
             ndim = head[3]
             dims = [int.from_bytes(handle.read(4), "big") for _ in range(ndim)]
-            size = limits.check("array_elements", int(np.prod(dims, dtype=np.float64)), path)
+            size = limits.check("array_elements", math.prod(dims), path)
             body = handle.read(size + 1)
     except (OSError, EOFError, zlib.error) as error:
         raise DataError(path, f"unreadable IDX file: {error}") from None

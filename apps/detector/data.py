@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from apps.detector import formats, scenes
+from apps.detector import formats, layouts, scenes
 from apps.detector.augment import random_augment
 from apps.detector.boxes import encode_targets
 from shared.data import BadInputs, read_image, resize_images, split_indices
@@ -132,7 +132,7 @@ def load_record(record, size, known):
     if unknown:
         raise DataError(record.source, f"{record.image.name}: unknown class name(s) {', '.join(unknown)}",
                         line=record.line)
-    if not record.image.is_file():
+    if not layouts.is_file(record.image):
         raise DataError(record.source, f"image {record.image} not found", line=record.line)
     image = read_image(record.image, 3)
     height, width = image.shape[:2]
