@@ -19,6 +19,8 @@ from shared.backbones import build_backbone
 from shared.cli import build_config
 from tests.helpers import event_tags
 
+pytestmark = pytest.mark.slow  # end-to-end photo-recipe runs (about 4 minutes): make test-all
+
 DIGITS_TODAY = {"image_size": 16, "width": 16, "batch_size": 64, "epochs": 25, "patience": 5,
                 "augmentation": "geometric", "augment_strength": 1.0, "label_smoothing": 0.0,
                 "weight_decay": 0.0, "warmup_fraction": 0.0}

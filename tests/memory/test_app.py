@@ -14,6 +14,8 @@ from apps.memory import main
 from shared import training
 from tests.helpers import event_tags
 
+pytestmark = pytest.mark.slow  # end-to-end NTM runs: make test-all
+
 TINY = ["--epochs", "2", "--steps-per-epoch", "3", "--batch-size", "4", "--max-length", "3", "--units", "8",
         "--memory-size", "8", "--memory-width", "4", "--test-sequences", "4", "--validation-sequences", "8",
         "--eval-lengths", "2,5"]

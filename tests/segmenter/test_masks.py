@@ -112,6 +112,7 @@ def binary_run(tmp_path_factory):
     return root, run_dir, metrics
 
 
+@pytest.mark.slow  # trains a run: make test-all
 def test_the_mapping_is_resolved_logged_and_saved_with_the_run(binary_run):
     _, run_dir, metrics = binary_run
     config = json.loads((run_dir / "config.json").read_text())
@@ -122,6 +123,7 @@ def test_the_mapping_is_resolved_logged_and_saved_with_the_run(binary_run):
     assert "foreground_iou" in metrics["test"] and metrics["test"]["foreground_iou"] == metrics["test"]["iou_foreground"]
 
 
+@pytest.mark.slow  # trains a run: make test-all
 def test_predict_and_the_export_return_the_original_values(binary_run, tmp_path):
     root, run_dir, _ = binary_run
     result = main(["predict", "--run", str(run_dir), str(root / "images" / "p0.png"), "--out", str(tmp_path / "p")])
@@ -135,6 +137,7 @@ def test_predict_and_the_export_return_the_original_values(binary_run, tmp_path)
     np.testing.assert_array_equal(mask[0], values)
 
 
+@pytest.mark.slow  # trains a run: make test-all
 def test_evaluate_on_other_data_applies_the_runs_mapping(binary_run, tmp_path):
     _, run_dir, _ = binary_run
     other = write_masks(tmp_path / "other", "0/255", count=6)
