@@ -23,6 +23,7 @@ def main(argv=None):
     parser.add_argument("apps", nargs="+", help=f"benchmarks to run: all, or of {', '.join(available())}")
     parser.add_argument("--data", help="also measure on this real data set (the app's format)")
     parser.add_argument("--only", help="real_data: only these cases or apps (comma-separated)")
+    parser.add_argument("--rounds", type=int, default=3, help="word2vec, word2vec_hs: seeds per comparison (42, 43, ...)")
     parser.add_argument("--out", default=str(RESULTS), help="folder of the JSON results")
     args = parser.parse_args(argv)
     setup_logging()

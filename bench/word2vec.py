@@ -108,10 +108,22 @@ def summary(values):
     return {"mean": round(float(values.mean()), 4), "sd": round(float(values.std(ddof=1)), 4) if len(values) > 1 else 0.0}
 
 
-def compare(data, model, sections, similarity, folder, objective="negative"):
-    """Our app and gensim on one corpus and model, ROUNDS seeds: speed and quality of both."""
+def differences(rounds):
+    """Per quality metric: ours minus gensim, mean over the rounds and its standard error."""
+    found = {}
+    for key in rounds[0]["ours"]:
+        if key in ("analogy_accuracy",) or key.startswith("spearman") and not key.endswith("_oov"):
+            gaps = np.asarray([r["ours"][key] - r["gensim"][key] for r in rounds], dtype="float64")
+            if np.isfinite(gaps).all():
+                error = float(gaps.std(ddof=1) / np.sqrt(len(gaps))) if len(gaps) > 1 else 0.0
+                found[key] = {"mean": round(float(gaps.mean()), 4), "standard_error": round(error, 4)}
+    return found
+
+
+def compare(data, model, sections, similarity, folder, objective="negative", seeds=ROUNDS):
+    """Our app and gensim on one corpus and model, `seeds` rounds: speed and quality of both."""
     rounds = []
-    for seed in range(42, 42 + ROUNDS):
+    for seed in range(42, 42 + seeds):
         corpus, result = one_round(data, model, sections, similarity, folder, seed, objective)
         rounds.append(result)
     result = {"corpus": "generated" if data is None else str(data), "model": model, "objective": objective,
@@ -125,6 +137,7 @@ def compare(data, model, sections, similarity, folder, objective="negative"):
                 result[side][key] = first
             elif key != "words_per_second" and key != "steady_words_per_second" and np.isfinite(first):
                 result[side][key] = summary([r[side][key] for r in rounds])
+    result["difference"] = differences(rounds)
     result["ours"]["steady_words_per_second"] = round(float(np.median(
         [r["ours"]["steady_words_per_second"] for r in rounds])))
     ratios = [r["ours"]["words_per_second"] / r["gensim"]["words_per_second"] for r in rounds]
@@ -150,9 +163,9 @@ def run(args):
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for model in ("skipgram", "cbow"):
-            results.append(compare(None, model, planted, [], Path(folder)))
+            results.append(compare(None, model, planted, [], Path(folder), seeds=args.rounds))
             if getattr(args, "data", None):
-                results.append(compare(args.data, model, None, similarity, Path(folder)))
+                results.append(compare(args.data, model, None, similarity, Path(folder), seeds=args.rounds))
         metrics, vectors = run_ours(None, "nnlm", Path(folder) / "nnlm")
         words = (Path(folder) / "nnlm" / "vocab.tsv").read_text(encoding="utf-8").splitlines()[1:]
         nnlm = {"model": "nnlm", "corpus": "generated", "words_per_second": round(metrics["words_per_second"]),

@@ -82,9 +82,10 @@ def run(args):
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for model in ("skipgram", "cbow"):
-            results.append(base.compare(None, model, planted, [], Path(folder), "hierarchical"))
+            results.append(base.compare(None, model, planted, [], Path(folder), "hierarchical", 3))
             for data in CORPORA:
                 if data.exists():
-                    results.append(base.compare(data, model, None, similarity, Path(folder), "hierarchical"))
+                    results.append(base.compare(data, model, None, similarity, Path(folder), "hierarchical",
+                                                args.rounds))
     return {"settings": {**base.SETTINGS, "negatives": 0, "hs": 1, "workers": base.WORKERS},
             "results": results, "cost_per_example": cost_rows()}
