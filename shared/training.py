@@ -17,7 +17,6 @@ so a kill at any moment leaves the previous complete file.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import gc
 import json
 import logging
@@ -46,12 +45,16 @@ from shared.callbacks.history import HistoryCSV
 from shared.errors import UsageError
 from shared.logfile import attach_log_file, detach_log_file
 from shared.records import library_versions, read_json, write_json
-from shared.safe_files import LOCK_FILE, RunLock
+from shared.run_folder import (  # noqa: F401
+    LOG_ROOT_ENV,
+    check_run_folder,
+    check_same_config,
+    log_root,
+    new_run_path,
+)
+from shared.safe_files import RunLock
 
 log = logging.getLogger("annsuite")
-
-LOG_ROOT_ENV = "ANNSUITE_LOGDIR"
-
 
 @dataclass
 class Run:
@@ -77,25 +80,6 @@ class Run:
 
     def seconds(self):
         return round(time.time() - self.started, 2)
-
-
-def log_root():
-    """Root folder of run folders: $ANNSUITE_LOGDIR or ./tensorboard_logs."""
-    return Path(os.environ.get(LOG_ROOT_ENV, "tensorboard_logs"))
-
-
-def new_run_path(app, config):
-    """The run folder: config.run_dir, or <root>/<app>/<time>[-name]."""
-    if getattr(config, "run_dir", None):
-        return Path(config.run_dir)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{stamp}-{config.name}" if getattr(config, "name", None) else stamp
-    path = log_root() / app / name
-    suffix = 1
-    while path.exists():
-        suffix += 1
-        path = log_root() / app / f"{name}-{suffix}"
-    return path
 
 
 def seed_everything(seed, deterministic=False):
@@ -161,44 +145,6 @@ def start_run(app, config, argv=(), strategy=None, resolved=None):
     log.info("%s run folder: %s%s", app, path,
              " (finished earlier)" if finished else " (resuming)" if resumed else "")
     return Run(path=path, config=config, strategy=strategy, chief=chief, finished=finished, lock=lock)
-
-
-def check_run_folder(path, app):
-    """Refuse a --run-dir that is not empty and not a run of this app (nothing is touched)."""
-    if not path.exists():
-        return
-    if not path.is_dir():
-        raise UsageError(f"--run-dir {path}: exists and is not a folder")
-    record = path / "config.json"
-    if record.is_file():
-        try:
-            owner = read_json(record).get("app")
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            owner = None
-        if owner not in (app, None):
-            raise UsageError(f"--run-dir {path}: a {owner} run folder, not a {app} one; choose another --run-dir")
-        if owner == app:
-            return
-    if any(entry.name != LOCK_FILE for entry in path.iterdir()):
-        raise UsageError(f"--run-dir {path}: a folder with files that is not an annsuite run folder "
-                         "(no config.json); it is left as it is: choose an empty or new folder")
-
-
-def check_same_config(path, config, resolved=None):
-    """Refuse to resume a run folder that holds a different configuration.
-
-    An option that an earlier version left unset (None) and this one
-    resolves from the data counts as the same.
-    """
-    saved = read_json(path / "config.json").get("config", {})
-    current = json.loads(json.dumps(dataclasses.asdict(config), default=str))
-    ignored = {"run_dir", "name", "strategy"}
-    resolved = resolved or {}
-    changed = sorted(k for k in current if k not in ignored and saved.get(k) != current[k]
-                     and not (saved.get(k) is None and k in resolved))
-    if changed:
-        raise UsageError(f"{path} holds a run with other options ({', '.join(changed)}); "
-                         "resume it with the same options or choose another --run-dir")
 
 
 def previous_best(run, monitor, mode, best_value):

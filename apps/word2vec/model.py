@@ -36,7 +36,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from apps.word2vec import hierarchical, native
+from apps.word2vec import hierarchical, native, negative
 from apps.word2vec.nnlm import build_nnlm
 from apps.word2vec.pipeline import window_examples
 
@@ -209,49 +209,9 @@ class Word2Vec(keras.Model):
         counts = tf.raw_ops.DenseBincount(input=flat, size=self.vocab_size, weights=tf.zeros([0]))
         return [tf.minimum(1.0, DUPLICATE_CAP / tf.gather(counts, ids)) for ids in id_sets]
 
-    def update_outputs(self, batch, parts, positive_error, noise_error):
-        """Add the true words' and the noise words' updates to the output vectors."""
-        centre_scale, noise_scale = self.damping(batch["center"], parts["noise"])
-        scaled = tf.reshape(tf.pad(noise_error, parts["pad"]), [tf.shape(parts["noise"])[0], -1, self.negatives])
-        noise_update = tf.matmul(scaled * noise_scale[:, None, :], parts["grouped"], transpose_a=True)
-        table = self.output_vectors.value
-        table.scatter_add(tf.IndexedSlices((positive_error * centre_scale)[:, None] * parts["hidden"],
-                                           batch["center"]))
-        table.scatter_add(tf.IndexedSlices(tf.reshape(noise_update, [-1, self.dim]),
-                                           tf.reshape(parts["noise"], [-1])))
-
-    def hidden_update(self, parts, positive_error, noise_error):
-        """(B, D) change of each example's hidden vector (errors already scaled)."""
-        grouped_error = tf.reshape(tf.pad(noise_error, parts["pad"]), [tf.shape(parts["noise"])[0], -1,
-                                                                        self.negatives])
-        noise_part = tf.reshape(tf.matmul(grouped_error, parts["noise_vectors"]), [-1, self.dim])
-        return positive_error[:, None] * parts["outputs"] + noise_part[:tf.shape(noise_error)[0]]
-
-    def update_vectors(self, batch, parts, positive_error, noise_error):
-        """Add the hidden-vector update to the input vectors it came from.
-
-        CBOW gives every present context word the full update of the average.
-        """
-        table = self.vectors.value
-        if parts["contexts"] is None:
-            (scale,) = self.damping(batch["context"])
-            update = self.hidden_update(parts, positive_error * scale, noise_error * scale[:, None])
-            table.scatter_add(tf.IndexedSlices(update, batch["context"]))
-            return
-        present = parts["contexts"]
-        (scale,) = self.damping(present["ids"])
-        update = self.hidden_update(parts, positive_error, noise_error)
-        table.scatter_add(tf.IndexedSlices(tf.gather(update, present["example"]) * scale[:, None],
-                                           present["ids"]))
-
     def batched_update(self, batch, rate):
-        """The `tf` kernel: the step's summed closed-form updates; returns each example's loss."""
-        positive_logits, noise_logits, weights, parts = self.scores(batch)
-        positive_error = (1.0 - tf.sigmoid(positive_logits)) * rate  # word2vec's g
-        noise_error = -tf.sigmoid(noise_logits) * weights * rate
-        self.update_vectors(batch, parts, positive_error, noise_error)  # reads the outputs before they change
-        self.update_outputs(batch, parts, positive_error, noise_error)
-        return self.loss_of(positive_logits, noise_logits, weights)
+        """The `tf` kernel's negative-sampling step (`negative.batched_update`); each example's loss."""
+        return negative.batched_update(self, batch, rate)
 
     def train_step(self, batch):
         batch = self.examples(batch)

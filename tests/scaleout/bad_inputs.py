@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tests.scaleout import bad_input_fixtures as fx
+from tests.scaleout import bad_label_fixtures as lx
 from tests.scaleout import bad_text_fixtures as tx
 
 
@@ -64,58 +65,58 @@ CLASSIFIER_ROWS = [
 ]
 
 SEGMENTER_ROWS = [
-    Row("segmenter-wrong-size", "segmenter", "mask of the wrong size", fx.segmenter_pairs("wrong size"), SEGMENTER),
+    Row("segmenter-wrong-size", "segmenter", "mask of the wrong size", lx.segmenter_pairs("wrong size"), SEGMENTER),
     Row("segmenter-out-of-range", "segmenter", "mask value outside the class set (out-of-range label)",
-        fx.segmenter_pairs("out of range"), SEGMENTER),
+        lx.segmenter_pairs("out of range"), SEGMENTER),
     Row("segmenter-missing-mask", "segmenter", "image without a mask (missing pair)",
-        fx.segmenter_pairs("no mask"), SEGMENTER),
+        lx.segmenter_pairs("no mask"), SEGMENTER),
     Row("segmenter-missing-image", "segmenter", "mask without an image (missing pair)",
-        fx.segmenter_pairs("no image"), SEGMENTER),
-    Row("segmenter-zero-byte", "segmenter", "zero-byte mask", fx.segmenter_pairs("zero-byte mask"), SEGMENTER),
-    Row("segmenter-corrupt", "segmenter", "corrupt PNG image", fx.segmenter_pairs("corrupt image"), SEGMENTER),
-    Row("segmenter-truncated", "segmenter", "truncated PNG image", fx.segmenter_pairs("truncated image"), SEGMENTER),
+        lx.segmenter_pairs("no image"), SEGMENTER),
+    Row("segmenter-zero-byte", "segmenter", "zero-byte mask", lx.segmenter_pairs("zero-byte mask"), SEGMENTER),
+    Row("segmenter-corrupt", "segmenter", "corrupt PNG image", lx.segmenter_pairs("corrupt image"), SEGMENTER),
+    Row("segmenter-truncated", "segmenter", "truncated PNG image", lx.segmenter_pairs("truncated image"), SEGMENTER),
     Row("segmenter-wrong-type", "segmenter", "text file named `.png` as a mask (wrong type)",
-        fx.segmenter_pairs("text mask"), SEGMENTER),
+        lx.segmenter_pairs("text mask"), SEGMENTER),
     Row("segmenter-colour-mask", "segmenter", "colour mask without a palette (wrong type)",
-        fx.segmenter_pairs("colour mask"), SEGMENTER),
+        lx.segmenter_pairs("colour mask"), SEGMENTER),
     Row("segmenter-classes-column", "segmenter", "`classes.csv` without a `name` column (missing column)",
-        fx.segmenter_classes("classes.csv", "label,r,g,b\nsky,0,0,0\n", "'name' column")),
+        lx.segmenter_classes("classes.csv", "label,r,g,b\nsky,0,0,0\n", "'name' column")),
     Row("segmenter-classes-colour", "segmenter", "`classes.csv` colour out of range",
-        fx.segmenter_classes("classes.csv", "name,r,g,b\nsky,300,0,0\n", "bad colour")),
+        lx.segmenter_classes("classes.csv", "name,r,g,b\nsky,300,0,0\n", "bad colour")),
     Row("segmenter-classes-json", "segmenter", "malformed `classes.json`",
-        fx.segmenter_classes("classes.json", '{"sky": [0, 0, 0],', "not JSON")),
+        lx.segmenter_classes("classes.json", '{"sky": [0, 0, 0],', "not JSON")),
     Row("segmenter-classes-encoding", "segmenter", "`classes.txt` that is not UTF-8 (wrong encoding)",
-        fx.segmenter_classes("classes.txt", b"sky\n" + fx.LATIN1 + b"\n", "not UTF-8")),
-    Row("segmenter-empty-folders", "segmenter", "empty `images/` and `masks/` (empty folder)", fx.segmenter_empty),
+        lx.segmenter_classes("classes.txt", b"sky\n" + fx.LATIN1 + b"\n", "not UTF-8")),
+    Row("segmenter-empty-folders", "segmenter", "empty `images/` and `masks/` (empty folder)", lx.segmenter_empty),
     Row("segmenter-empty-folder", "segmenter", "empty folder", fx.empty_folder),
 ]
 
 DETECTOR_ROWS = [
-    *(Row(f"detector-{kind}", "detector", f"{what} (CSV annotations)", fx.detector_csv(kind), DETECTOR)
+    *(Row(f"detector-{kind}", "detector", f"{what} (CSV annotations)", lx.detector_csv(kind), DETECTOR)
       for kind, what in [("corrupt", "corrupt image"), ("truncated", "truncated image"),
                          ("zero-byte", "zero-byte image"), ("wrong-type", "text file named `.jpg`")]),
     Row("detector-missing-image", "detector", "annotation of a missing image (missing pair)",
-        fx.detector_csv("missing image"), DETECTOR),
+        lx.detector_csv("missing image"), DETECTOR),
     Row("detector-box-outside", "detector", "box outside the image (out-of-range box)",
-        fx.detector_csv("outside"), DETECTOR),
-    Row("detector-box-zero-size", "detector", "box of zero or negative size", fx.detector_csv("zero size"),
+        lx.detector_csv("outside"), DETECTOR),
+    Row("detector-box-zero-size", "detector", "box of zero or negative size", lx.detector_csv("zero size"),
         DETECTOR),
     Row("detector-unknown-class", "detector", "class name not in `--classes` (out-of-range label)",
-        fx.detector_csv("unknown class"), DETECTOR, args=("--classes", "ellipse,rectangle,triangle")),
+        lx.detector_csv("unknown class"), DETECTOR, args=("--classes", "ellipse,rectangle,triangle")),
     Row("detector-not-a-number", "detector", "CSV box coordinate that is not a number",
-        fx.detector_csv("not a number"), DETECTOR),
-    Row("detector-missing-column", "detector", "CSV row with a missing column", fx.detector_csv("missing column"),
+        lx.detector_csv("not a number"), DETECTOR),
+    Row("detector-missing-column", "detector", "CSV row with a missing column", lx.detector_csv("missing column"),
         DETECTOR),
     Row("detector-header", "detector", "CSV header without the `class` column (missing column)",
-        fx.detector_csv_file(lambda text: text.replace(b",class,", b",", 1), "header must be")),
+        lx.detector_csv_file(lambda text: text.replace(b",class,", b",", 1), "header must be")),
     Row("detector-encoding", "detector", "CSV with bytes that are not UTF-8 (wrong encoding)",
-        fx.detector_csv_file(lambda text: text + fx.LATIN1 + b",48,48,disk,1,1,9,9\n", "not UTF-8")),
-    Row("detector-empty-file", "detector", "empty CSV file", fx.detector_csv_file(lambda text: b"", "empty file")),
-    Row("detector-coco-malformed", "detector", "malformed COCO JSON", fx.detector_coco("malformed")),
+        lx.detector_csv_file(lambda text: text + fx.LATIN1 + b",48,48,disk,1,1,9,9\n", "not UTF-8")),
+    Row("detector-empty-file", "detector", "empty CSV file", lx.detector_csv_file(lambda text: b"", "empty file")),
+    Row("detector-coco-malformed", "detector", "malformed COCO JSON", lx.detector_coco("malformed")),
     Row("detector-coco-category", "detector", "COCO annotation with an unknown `category_id` (out-of-range label)",
-        fx.detector_coco("category"), DETECTOR),
-    Row("detector-voc-malformed", "detector", "malformed Pascal VOC XML", fx.detector_voc("malformed"), DETECTOR),
-    Row("detector-voc-coordinate", "detector", "VOC box coordinate that is not a number", fx.detector_voc("number"),
+        lx.detector_coco("category"), DETECTOR),
+    Row("detector-voc-malformed", "detector", "malformed Pascal VOC XML", lx.detector_voc("malformed"), DETECTOR),
+    Row("detector-voc-coordinate", "detector", "VOC box coordinate that is not a number", lx.detector_voc("number"),
         DETECTOR),
     Row("detector-empty-folder", "detector", "empty folder", fx.empty_folder),
 ]
@@ -258,13 +259,13 @@ HOSTILE_ROWS = [  # the limits of shared/limits.py and the tracebacks they repla
     Row("gan-npz-bomb", "gan", "`.npz` member declaring 10^12 elements", fx.npz_bomb),
     Row("chatbot-yaml-aliases", "chatbot", "YAML aliases that expand exponentially (billion laughs)",
         tx.chat_folder("c.yaml", LAUGHS, "c.yaml", "YAML aliases (*name) are not accepted"), CHATBOT),
-    Row("detector-csv-quote", "detector", "CSV with an unbalanced quote", fx.detector_csv_file(
+    Row("detector-csv-quote", "detector", "CSV with an unbalanced quote", lx.detector_csv_file(
         lambda text: text.replace(b"\n", b'\n"', 3).replace(b'\n"', b"\n", 2), "unbalanced quote")),
     Row("translator-csv-quote", "translator", "CSV with an unbalanced quote", fx.file_of(
         "pairs.csv", "en,fr\n" + tx.PAIRS.replace("\t", ",").replace("number 7,", '"number 7,', 1),
         "pairs.csv:9", "unbalanced quote")),
     Row("detector-nan", "detector", "`nan` as a box coordinate",
-        fx.detector_csv_file(lambda text: text.replace(b",", b",", 4).rsplit(b",", 1)[0] + b",nan\n",
+        lx.detector_csv_file(lambda text: text.replace(b",", b",", 4).rsplit(b",", 1)[0] + b",nan\n",
                              "not a finite number"), DETECTOR),
     Row("foundations-nan", "foundations", "`nan` as a feature",
         fx.file_of("points.csv", POINTS_NAN, "points.csv:14", "not a finite number"), verb="mlp"),

@@ -22,7 +22,9 @@
 
 #define EIGEN_USE_THREADS
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/resource_var.h"
@@ -50,6 +52,31 @@ constexpr float kMaxLogit = 30.f;  // keeps exp() finite
 inline float clamp(float x) { return std::fmax(-kMaxLogit, std::fmin(kMaxLogit, x)); }
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 inline float softplus(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); }
+
+// h = the mean of the example's context rows (ids < 0 or >= vocab: empty slots); false if none.
+inline bool context_mean(const float* vec, int64_t vocab, int64_t dim, const int32* ids, int64_t width, float* h) {
+  int count = 0;
+  std::fill(h, h + dim, 0.f);
+  for (int64_t j = 0; j < width; ++j) {
+    if (ids[j] < 0 || ids[j] >= vocab) continue;
+    const float* row = vec + static_cast<int64_t>(ids[j]) * dim;
+    for (int64_t d = 0; d < dim; ++d) h[d] += row[d];
+    ++count;
+  }
+  if (count == 0) return false;
+  const float inv = 1.f / count;
+  for (int64_t d = 0; d < dim; ++d) h[d] *= inv;
+  return true;
+}
+
+// Every context row of the example gets the whole hidden-vector change e (word2vec's neu1e).
+inline void add_to_contexts(float* vec, int64_t vocab, int64_t dim, const int32* ids, int64_t width, const float* e) {
+  for (int64_t j = 0; j < width; ++j) {
+    if (ids[j] < 0 || ids[j] >= vocab) continue;
+    float* row = vec + static_cast<int64_t>(ids[j]) * dim;
+    for (int64_t d = 0; d < dim; ++d) row[d] += e[d];
+  }
+}
 }
 
 class NegativeSamplingUpdateOp : public OpKernel {
@@ -83,23 +110,13 @@ class NegativeSamplingUpdateOp : public OpKernel {
     const int64_t vocab = in_var->tensor()->dim_size(0);
     const int64_t dim = in_var->tensor()->dim_size(1);
     auto c_ids = centres.vec<int32>();
-    auto ctx_ids = contexts.matrix<int32>();
+    const int32* ctx_data = contexts.flat<int32>().data();
     auto n_ids = noise.matrix<int32>();
     std::vector<float> h(dim), e(dim);
     for (int64_t b = 0; b < batch; ++b) {
-      int count = 0;
-      std::fill(h.begin(), h.end(), 0.f);
-      for (int64_t j = 0; j < width; ++j) {
-        const int32 c = ctx_ids(b, j);
-        if (c < 0 || c >= vocab) continue;
-        const float* row = vec + c * dim;
-        for (int64_t d = 0; d < dim; ++d) h[d] += row[d];
-        ++count;
-      }
+      const int32* ids = ctx_data + b * width;
       loss(b) = 0.f;
-      if (count == 0) continue;
-      const float inv = 1.f / count;
-      for (int64_t d = 0; d < dim; ++d) h[d] *= inv;
+      if (!context_mean(vec, vocab, dim, ids, width, h.data())) continue;
       std::fill(e.begin(), e.end(), 0.f);
       const int32 centre = c_ids(b);
       for (int64_t k = -1; k < negatives; ++k) {
@@ -114,12 +131,7 @@ class NegativeSamplingUpdateOp : public OpKernel {
         const float g = (label - sigmoid(f)) * rate;
         for (int64_t d = 0; d < dim; ++d) { e[d] += g * row[d]; row[d] += g * h[d]; }
       }
-      for (int64_t j = 0; j < width; ++j) {
-        const int32 c = ctx_ids(b, j);
-        if (c < 0 || c >= vocab) continue;
-        float* row = vec + c * dim;
-        for (int64_t d = 0; d < dim; ++d) row[d] += e[d];
-      }
+      add_to_contexts(vec, vocab, dim, ids, width, e.data());
     }
   }
 };
@@ -172,24 +184,14 @@ class HierarchicalSoftmaxUpdateOp : public OpKernel {
     const int64_t vocab = in_var->tensor()->dim_size(0);
     const int64_t nodes = node_var->tensor()->dim_size(0);
     const int64_t dim = in_var->tensor()->dim_size(1);
-    auto ctx_ids = contexts.matrix<int32>();
+    const int32* ctx_data = contexts.flat<int32>().data();
     auto path = points.matrix<int32>();
     auto bits = codes.matrix<float>();
     std::vector<float> h(dim), e(dim);
     for (int64_t b = 0; b < batch; ++b) {
-      int count = 0;
-      std::fill(h.begin(), h.end(), 0.f);
-      for (int64_t j = 0; j < width; ++j) {
-        const int32 c = ctx_ids(b, j);
-        if (c < 0 || c >= vocab) continue;
-        const float* row = vec + c * dim;
-        for (int64_t d = 0; d < dim; ++d) h[d] += row[d];
-        ++count;
-      }
+      const int32* ids = ctx_data + b * width;
       loss(b) = 0.f;
-      if (count == 0) continue;
-      const float inv = 1.f / count;
-      for (int64_t d = 0; d < dim; ++d) h[d] *= inv;
+      if (!context_mean(vec, vocab, dim, ids, width, h.data())) continue;
       std::fill(e.begin(), e.end(), 0.f);
       for (int64_t l = 0; l < length; ++l) {
         const int32 n = path(b, l);
@@ -203,12 +205,7 @@ class HierarchicalSoftmaxUpdateOp : public OpKernel {
         const float g = (1.f - code - sigmoid(f)) * rate;
         for (int64_t d = 0; d < dim; ++d) { e[d] += g * row[d]; row[d] += g * h[d]; }
       }
-      for (int64_t j = 0; j < width; ++j) {
-        const int32 c = ctx_ids(b, j);
-        if (c < 0 || c >= vocab) continue;
-        float* row = vec + c * dim;
-        for (int64_t d = 0; d < dim; ++d) row[d] += e[d];
-      }
+      add_to_contexts(vec, vocab, dim, ids, width, e.data());
     }
   }
 };
