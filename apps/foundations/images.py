@@ -24,14 +24,13 @@ from shared.data import (
     BadInputs,
     Splits,
     csv_rows,
-    is_image_file,
-    read_images,
     resize_images,
     split_indices,
     utf8_text,
 )
 from shared.errors import DataError, UsageError
 from shared.idx import idx_files, read_idx_pair
+from shared.image_folders import read_folder
 
 log = logging.getLogger("annsuite")
 
@@ -109,19 +108,11 @@ def read_pixel_csv(path):
 
 
 def read_class_folders(root, size, bad):
-    """(images in [0, 255], labels, class names) of `root/<class>/...` image files."""
-    root = Path(root)
-    names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """(images in [0, 255], labels, class names) of `root/<class>/...` image files (two classes at least)."""
+    images, labels, names = read_folder(root, size, 3, bad)
     if len(names) < 2:
         raise DataError(root, f"expected a sub-folder per class (at least two), found {len(names)}")
-    paths, labels = [], []
-    for index, name in enumerate(names):
-        files = sorted(p for p in (root / name).rglob("*") if p.is_file() and is_image_file(p))
-        paths += files
-        labels += [index] * len(files)
-    images, kept = read_images(paths, size, 3, bad)
-    by_path = dict(zip(paths, labels, strict=True))
-    return images, np.asarray([by_path[p] for p in kept], "int32"), names
+    return images, labels, names
 
 
 def raw_images(spec, kind, config, bad):
