@@ -53,6 +53,15 @@ inline float clamp(float x) { return std::fmax(-kMaxLogit, std::fmin(kMaxLogit, 
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 inline float softplus(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); }
 
+// Both tables (locked by the caller) made safe to update in place.
+inline Status prepare_tables(OpKernelContext* ctx, Var* first, Var* second) {
+  for (Var* table : {first, second}) {
+    TF_RETURN_IF_ERROR(PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(
+        ctx, table->tensor(), table->copy_on_read_mode.load()));
+  }
+  return OkStatus();
+}
+
 // h = the mean of the example's context rows (ids < 0 or >= vocab: empty slots); false if none.
 inline bool context_mean(const float* vec, int64_t vocab, int64_t dim, const int32* ids, int64_t width, float* h) {
   int count = 0;
@@ -101,8 +110,7 @@ class NegativeSamplingUpdateOp : public OpKernel {
     auto loss = loss_out->vec<float>();
     mutex_lock l1(*in_var->mu());
     mutex_lock l2(*out_var->mu());
-    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, in_var->tensor(), in_var->copy_on_read_mode.load()));
-    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, out_var->tensor(), out_var->copy_on_read_mode.load()));
+    OP_REQUIRES_OK(ctx, prepare_tables(ctx, in_var.get(), out_var.get()));
     OP_REQUIRES(ctx, in_var->tensor()->dims() == 2 && in_var->tensor()->shape() == out_var->tensor()->shape(),
                 errors::InvalidArgument("input and output vectors must be (vocabulary, dim) tables of one shape"));
     float* vec = in_var->tensor()->flat<float>().data();
@@ -174,8 +182,7 @@ class HierarchicalSoftmaxUpdateOp : public OpKernel {
     auto loss = loss_out->vec<float>();
     mutex_lock l1(*in_var->mu());
     mutex_lock l2(*node_var->mu());
-    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, in_var->tensor(), in_var->copy_on_read_mode.load()));
-    OP_REQUIRES_OK(ctx, PrepareToUpdateVariable<Eigen::ThreadPoolDevice, float>(ctx, node_var->tensor(), node_var->copy_on_read_mode.load()));
+    OP_REQUIRES_OK(ctx, prepare_tables(ctx, in_var.get(), node_var.get()));
     OP_REQUIRES(ctx, in_var->tensor()->dims() == 2 && node_var->tensor()->dims() == 2 &&
                      in_var->tensor()->dim_size(1) == node_var->tensor()->dim_size(1),
                 errors::InvalidArgument("input and inner-node vectors must be tables of one width"));
