@@ -42,14 +42,8 @@ def window(tile, overlap):
     return side[:, None] * side[None, :]
 
 
-@keras.saving.register_keras_serializable(package="annsuite")
-class ExtractTiles(keras.layers.Layer):
-    """images (N, H, W, C), H, W >= tile or one tile -> overlapping tiles (T*N, tile, tile, C), tile-major.
-
-    Args:
-        tile: tile side in pixels (a multiple of the network's 2**depth).
-        overlap: pixels shared by neighbouring tiles.
-    """
+class TileLayer(keras.layers.Layer):
+    """What the two tile layers share: the tile side and overlap, no weights."""
 
     def __init__(self, tile, overlap, **kwargs):
         kwargs.setdefault("trainable", False)
@@ -58,6 +52,19 @@ class ExtractTiles(keras.layers.Layer):
 
     def build(self, input_shape):
         self.built = True
+
+    def get_config(self):
+        return {**super().get_config(), "tile": self.tile, "overlap": self.overlap}
+
+
+@keras.saving.register_keras_serializable(package="annsuite")
+class ExtractTiles(TileLayer):
+    """images (N, H, W, C), H, W >= tile or one tile -> overlapping tiles (T*N, tile, tile, C), tile-major.
+
+    Args:
+        tile: tile side in pixels (a multiple of the network's 2**depth).
+        overlap: pixels shared by neighbouring tiles.
+    """
 
     def call(self, images):
         shape = tf.shape(images)
@@ -70,25 +77,14 @@ class ExtractTiles(keras.layers.Layer):
     def compute_output_spec(self, images):
         return keras.KerasTensor((None, None, None, images.shape[-1]), dtype=images.dtype)
 
-    def get_config(self):
-        return {**super().get_config(), "tile": self.tile, "overlap": self.overlap}
-
 
 @keras.saving.register_keras_serializable(package="annsuite")
-class StitchTiles(keras.layers.Layer):
+class StitchTiles(TileLayer):
     """[tile probabilities (T*N, t, t, K), images (N, H, W, C)] -> probabilities (N, H, W, K).
 
     Args:
         tile, overlap: as the ExtractTiles that cut the tiles.
     """
-
-    def __init__(self, tile, overlap, **kwargs):
-        kwargs.setdefault("trainable", False)
-        super().__init__(**kwargs)
-        self.tile, self.overlap = int(tile), int(overlap)
-
-    def build(self, input_shape):
-        self.built = True
 
     def call(self, inputs):
         probabilities, images = inputs
@@ -114,6 +110,3 @@ class StitchTiles(keras.layers.Layer):
         probabilities, images = inputs
         return keras.KerasTensor((images.shape[0], images.shape[1], images.shape[2], probabilities.shape[-1]),
                                  dtype="float32")
-
-    def get_config(self):
-        return {**super().get_config(), "tile": self.tile, "overlap": self.overlap}
