@@ -6,6 +6,7 @@ real-data issues), times it, reads the held-out metric from `metrics.json`
 and writes the table between the markers of `docs/benchmarks.md`. The cases
 use `../shared/data` (not shipped to users); a case whose folder is absent
 is reported as skipped. Each run is killed at twice its time bar.
+With REAL_DATA_KEEP=DIR each case's run folder is kept in DIR/<case>.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ def run_case(case, shared_data):
     data = Path(shared_data) / case["data"]
     if not data.exists():
         return {"name": case["name"], "status": f"skipped: {data} not found"}
+    keep = os.environ.get("REAL_DATA_KEEP")  # a folder: keep each case's run folder there (train.log...)
     with tempfile.TemporaryDirectory(prefix="annsuite-real-") as scratch:
-        run_dir = Path(scratch) / "run"
+        run_dir = Path(keep) / case["name"].replace(" ", "_") if keep else Path(scratch) / "run"
+        if run_dir.exists():
+            return {"name": case["name"], "status": f"skipped: {run_dir} exists (REAL_DATA_KEEP)"}
         argv = [sys.executable, "-m", f"apps.{case['app']}", "train", "--data", str(data),
                 "--run-dir", str(run_dir), *case.get("argv", [])]
         limit = 120 * case["minutes"] if case.get("minutes") else None
