@@ -22,6 +22,8 @@ from apps.detector.evaluation import MapCallback, evaluate_examples, predict_det
 from apps.detector.layers import detection_layer, inference_model, per_image
 from apps.detector.model import build_model, compile_model
 from apps.detector.serving import export_model
+from apps.detector.sliding_window import SlidingWindowHooks
+from apps.detector.two_stage_hooks import TwoStageHooks
 from shared.app import App, Phase
 from shared.backbones import save_backbone
 from shared.callbacks import ImageLogger
@@ -39,6 +41,8 @@ PARITY_IMAGES = 8
 EXAMPLES = 8
 EXAMPLES_FOLDER = "examples"
 PREDICT_BATCH = 64
+# What the other models change in the hooks (--model); the single-stage model is the hooks' own code.
+MODELS = {"two_stage": TwoStageHooks(), "sliding_window": SlidingWindowHooks()}
 
 
 def epoch_images(examples, anchors, config, class_names):
@@ -116,11 +120,15 @@ class DetectorApp(App):
                  config.anchors_per_location, config.min_level, config.max_level)
 
     def build_task(self, config, data):
-        model, backbone = build_model(config, data.image_size, len(data.class_names))
-        self.backbones[model] = backbone
+        build = MODELS[config.model].build if config.model in MODELS else build_model
+        model, backbone = build(config, data.image_size, len(data.class_names))
+        if backbone is not None:
+            self.backbones[model] = backbone
         return model
 
     def datasets(self, config, data):
+        if config.model in MODELS:
+            return MODELS[config.model].datasets(config, data)
         anchors = anchors_for(config, data.image_size)
         return (make_dataset(data.train, anchors, config, training=True),
                 make_dataset(data.validation, anchors, config))
@@ -128,6 +136,8 @@ class DetectorApp(App):
     def callbacks(self, run, data, task):
         config, anchors = run.config, anchors_for(run.config, data.image_size)
         subset = data.validation.take(np.arange(min(config.map_images, len(data.validation))))
+        if config.model == "two_stage":
+            return MODELS["two_stage"].callbacks(run, subset, data.class_names)
         return [MapCallback(run.path, subset, anchors, config, data.class_names),
                 ImageLogger(run.path, epoch_images(subset, anchors, config, data.class_names))]
 
@@ -136,20 +146,27 @@ class DetectorApp(App):
 
     def compile(self, task, phase, config, steps):
         rate = warmup_cosine(phase.learning_rate, steps * max(phase.epochs, 1), config.warmup_fraction or 0.0)
+        if config.model in MODELS:
+            return MODELS[config.model].compile(task, config, rate)
         compile_model(task, config, learning_rate=rate)
 
     def after_fit(self, run, data, task):
-        if run.config.save_backbone:
+        if run.config.save_backbone and task in self.backbones:
             save_backbone(self.backbones[task], run.config.save_backbone)
 
     def test_metrics(self, model, data, config):
+        if config.model == "two_stage":
+            return MODELS["two_stage"].evaluate(model, data.test, config, data.class_names)
         return evaluate_examples(model, data.test, anchors_for(config, data.image_size), config, data.class_names)
 
     def summary(self, run, data, model):
-        return {**super().summary(run, data, model), "class_names": data.class_names}
+        extra = MODELS[run.config.model].summary(run.config, data.image_size) if run.config.model in MODELS else {}
+        return {**super().summary(run, data, model), "class_names": data.class_names, **extra}
 
     def inference_model(self, network, data, config):
         """Encoded image bytes -> boxes (input pixels), scores, classes, labels, num_detections."""
+        if config.model == "two_stage":
+            return MODELS["two_stage"].inference_model(network, data.class_names, config, data.image_size)
         return inference_model(network, data.class_names, config, data.image_size)
 
     # ---- a trained run: model.keras carries the classes, the image size, the anchors and NMS ----
@@ -169,7 +186,10 @@ class DetectorApp(App):
             examples, _, skipped = load_files(data, layer.image_size, layer.class_names, skip_bad)
         else:
             examples, skipped = load_data(config).test, 0
-        metrics = evaluate_examples(trained.network, examples, layer.anchors, config, layer.class_names)
+        if config.model == "two_stage":
+            metrics = MODELS["two_stage"].evaluate(trained.network, examples, config, layer.class_names)
+        else:
+            metrics = evaluate_examples(trained.network, examples, layer.anchors, config, layer.class_names)
         result = {"test": metrics, "data": data or "held-out test split", "skipped": skipped}
         write_json(trained.path / "evaluation.json", result)
         log.info("evaluation: mAP %.4f, mAP@0.5 %.4f on %d images", metrics["map"], metrics["map50"], len(examples))
@@ -224,6 +244,9 @@ class DetectorApp(App):
 
     def explain_verb(self, args):
         trained = self.load(args.run)
+        if trained.config.model != "single_stage":
+            raise UsageError(f"{args.run}: explain shows the single-stage model's pyramid; this run is "
+                             f"{trained.config.model}")
         return explain.explain(trained.model, trained.network, example_images(trained.path, args.count),
                                trained.path / "figures")
 

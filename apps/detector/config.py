@@ -8,6 +8,8 @@ from shared.architectures import BACKBONES
 from shared.config import TrainConfig, check_choice, check_positive, option
 
 NMS_KINDS = ("per_class", "keras_hub")
+MODELS = ("single_stage", "two_stage", "sliding_window")
+ROI_KINDS = ("pool", "align")
 
 
 def parse_floats(text, name):
@@ -35,6 +37,8 @@ class DetectorConfig(TrainConfig):
     image_size: int | None = option(None, "square input size; default 64 for the generated scenes, 128 for files")
     num_scenes: int = option(1800, "generated scenes of the default data")
     classes: str | None = option(None, "comma-separated class names of a real data set; other names are bad input")
+    model: str = option("single_stage", "single_stage (RetinaNet-style), two_stage (Faster R-CNN: RPN, "
+                        "RoI pooling, box head) or sliding_window (a crop classifier slid over the image)", MODELS)
     backbone: str = option("vgg", "backbone from the shared registry", tuple(BACKBONES))
     preset: str | None = option(None, "a keras-hub backbone preset name or folder (e.g. written by --save-backbone)")
     weights: str = option("none", "backbone weights: none, imagenet, or a .weights.h5/.keras file")
@@ -55,6 +59,14 @@ class DetectorConfig(TrainConfig):
     iou_threshold: float = option(0.5, "non-maximum suppression IoU threshold")
     max_detections: int = option(100, "detections per image after NMS")
     nms: str = option("per_class", "per_class (tf.image.combined_non_max_suppression) or keras_hub (class-agnostic)", NMS_KINDS)
+    proposals: int = option(64, "two_stage: RPN proposals kept per image after NMS while training")
+    test_proposals: int = option(32, "two_stage: RPN proposals kept per image at inference")
+    rpn_samples: int = option(128, "two_stage: anchors per image in the RPN's losses (at most half objects)")
+    roi: str = option("pool", "two_stage: pool (the shared RoiPooling, Fast R-CNN) or align (bilinear crops)",
+                      ROI_KINDS)
+    roi_size: int = option(7, "two_stage: side of the pooled feature of each region")
+    roi_samples: int = option(32, "two_stage: regions per image the box head learns on (at most 1/4 objects)")
+    window_size: int = option(16, "sliding_window: side of the crops the classifier sees")
     augment: bool = option(True, "random flips, scale/crop and colour changes that keep boxes right")
     map_images: int = option(200, "validation images scored with COCO mAP after every epoch")
     save_backbone: str | None = option(None, "write the trained backbone as a keras-hub preset folder (or a .keras file)")
@@ -63,8 +75,11 @@ class DetectorConfig(TrainConfig):
         super().__post_init__()
         check_choice(self, "backbone")
         check_choice(self, "nms")
+        check_choice(self, "model")
+        check_choice(self, "roi")
         for name in ("num_scenes", "width", "num_scales", "anchor_size", "fpn_filters",
-                     "max_detections", "map_images"):
+                     "max_detections", "map_images", "proposals", "test_proposals", "rpn_samples",
+                     "roi_size", "roi_samples", "window_size"):
             check_positive(self, name)
         check_positive(self, "head_convs", allow_zero=True)
         if self.image_size is not None and (self.image_size < 32 or self.image_size % 2**self.max_level):
@@ -79,6 +94,10 @@ class DetectorConfig(TrainConfig):
         if self.negative_iou > self.positive_iou:
             raise ValueError(f"negative_iou must be <= positive_iou, got {self.negative_iou!r}")
         check_positive(self, "focal_gamma", allow_zero=True)
+        if self.model == "two_stage" and self.roi_samples > self.proposals:
+            raise ValueError(f"roi_samples must be <= proposals, got {self.roi_samples!r} > {self.proposals!r}")
+        if self.model == "two_stage" and self.nms != "per_class":
+            raise ValueError(f"the two_stage model's NMS is per class (class-specific boxes), got nms {self.nms!r}")
         if self.steps is not None:
             check_positive(self, "steps")
         if self.warmup_fraction is not None and not 0.0 <= self.warmup_fraction < 1.0:

@@ -18,10 +18,13 @@ import tensorflow as tf
 
 from apps.detector.boxes import decode_boxes, make_anchors, non_max_suppression
 from apps.detector.losses import BoxLoss, FocalLoss
+from apps.detector.sliding_window import SlidingWindowDetector
+from apps.detector.two_stage_layers import NETWORK_CLASSES as TWO_STAGE_CLASSES
+from apps.detector.two_stage_layers import ProposalDetections
 from shared.layers import DecodeImages
 
 # Registered by their module; named here so that model.keras loads after `import apps`.
-NETWORK_CLASSES = (BoxLoss, FocalLoss)
+NETWORK_CLASSES = (BoxLoss, FocalLoss, SlidingWindowDetector, ProposalDetections, *TWO_STAGE_CLASSES)
 OUTPUTS = ("boxes", "scores", "classes", "labels", "num_detections")
 
 
