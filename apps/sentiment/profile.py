@@ -36,6 +36,7 @@ OPEN_VOCABULARY = 1000  # distinct words: templates use a few hundred, a few hun
 MAX_VOCABULARY = 20000
 STEP_BUDGET = 4000  # natural language: optimizer steps (at least 2 epochs, at most 8)
 LARGE_DATA = 20000  # training texts from which batches are 64 (fewer, cheaper steps)
+FINE_TUNE_TEXTS = 4096  # transformer on a CPU: texts per fine-tuning epoch
 
 
 def corpus_profile(texts):
@@ -91,9 +92,20 @@ def word_model_defaults(profile, config):
         ("monitor", "val_accuracy", "the loss rises with over-confidence while accuracy improves"))}
 
 
-def transformer_defaults(profile, config, max_length):
+def fine_tune_budget(profile, config, gpu):
+    """(batches per fine-tuning epoch, reason): on a CPU at most FINE_TUNE_TEXTS texts an epoch."""
+    batches = -(-profile["examples"] // config.batch_size)
+    if gpu or profile["examples"] <= FINE_TUNE_TEXTS:
+        return 0, f"whole epochs ({profile['examples']} training texts{', a GPU' if gpu else ''})"
+    steps = -(-FINE_TUNE_TEXTS // config.batch_size)
+    return steps, (f"{steps} of the {batches} batches a fine-tuning epoch on the CPU (about {FINE_TUNE_TEXTS} "
+                   "texts: a whole pass of the encoder's backward step over every text would take hours)")
+
+
+def transformer_defaults(profile, config, max_length, gpu=False):
     """{option: (value, reason)} for the pretrained encoder (pieces: about 1.5 per word)."""
     words = profile["word_count_p95"]
     value = auto_sequence_length(words, scale=1.5, limit=max_length)
     return {"sequence_length": (value, f"1.5 x the 95th percentile of the training texts' word counts "
-                                       f"({words:g}), at most {max_length}")}
+                                       f"({words:g}), at most {max_length}"),
+            "fine_tune_steps": fine_tune_budget(profile, config, gpu)}

@@ -52,6 +52,10 @@ def test_transformer_fine_tunes_in_two_phases_and_serves_strings(preset, tmp_pat
     assert metrics["epochs"] == 2 and 0.0 <= metrics["test"]["accuracy"] <= 1.0
     history = pd.read_csv(run_dir / "history.csv")
     assert history["phase"].tolist() == ["head", "fine_tune"]
+    cached = sorted(len(np.load(file)) for file in (run_dir / "cache").glob("*.npy"))
+    assert 48 in cached  # the head phase trained on the 48 training texts' cached features
+    saved = json.loads((run_dir / "config.json").read_text())["resolved"]["fine_tune_steps"]
+    assert saved["value"] == 0 and "whole epochs" in saved["reason"]  # 48 texts: no CPU budget needed
     assert not (run_dir / "tokenizer").exists()  # the vocabulary is inside model.keras
     resolved = json.loads((run_dir / "config.json").read_text())["resolved"]["sequence_length"]
     assert "1.5 x the 95th percentile" in resolved["reason"]
@@ -95,3 +99,33 @@ def test_missing_preset_folder_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="no such folder"):
         main(["train", "--model", "transformer", "--preset", str(tmp_path / "nope"), "--run-dir", str(tmp_path / "r")])
     assert not (tmp_path / "r").exists()
+
+
+def test_cached_features_are_the_networks_features_in_the_original_order(preset, tmp_path):
+    from apps.sentiment.frozen import FeatureEncoder, cached_text_features
+    from apps.sentiment.transformer import build_preprocessor, build_transformer, load_tokenizer
+
+    folder, _ = preset
+    network, backbone = build_transformer(str(folder), 2, 0.1)
+    preprocessor = build_preprocessor(load_tokenizer(str(folder)), 24)
+    texts = ["the plot was not bad at all and the cast was great", "dull", "a fine film",
+             "the room was dull and the service was slow", "great"] * 30  # 150: more than one batch of 128
+    encoder = FeatureEncoder(network, backbone)
+    features = cached_text_features(encoder, preprocessor, texts, tmp_path / "cache")
+    inputs = preprocessor(tf.constant(texts))
+    full = keras.Model(network.inputs, network.get_layer("features").output)(inputs, training=False)
+    np.testing.assert_allclose(features, np.asarray(full), atol=1e-5)  # shortest first, cut, then unsorted
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 1
+    again = cached_text_features(encoder, preprocessor, texts, tmp_path / "cache")  # read back, not encoded
+    np.testing.assert_array_equal(again, features)
+
+
+def test_the_cpu_fine_tune_budget_is_a_number_of_batches():
+    from apps.sentiment.config import SentimentConfig
+    from apps.sentiment.profile import FINE_TUNE_TEXTS, fine_tune_budget
+
+    config = SentimentConfig(model="transformer", batch_size=32)
+    steps, reason = fine_tune_budget({"examples": 60000}, config, gpu=False)
+    assert steps == -(-FINE_TUNE_TEXTS // 32) and "CPU" in reason
+    assert fine_tune_budget({"examples": 60000}, config, gpu=True)[0] == 0
+    assert fine_tune_budget({"examples": 500}, config, gpu=False)[0] == 0
