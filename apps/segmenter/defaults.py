@@ -37,7 +37,8 @@ SAMPLE = 256  # image headers read by scan
 WIDTH = {"cpu": 8, "gpu": 16}  # base filters of a data folder's model
 REAL = {"depth": 4, "batch_size": 8, "lr_schedule": "warmup_cosine", "jitter": 0.2,
         "augment_scale": 0.5, "loss": "ce+dice"}
-STEPS = (400, 3000)  # the budget: 20 epochs-worth of images, within these bounds (~0.8 s a step on one core)
+BUDGET_EPOCHS = 60  # the budget: 60 epochs-worth of images (a few hundred images need many passes) ...
+STEPS = {"cpu": (1000, 1600), "gpu": (1000, 3000)}  # ... within these bounds (cpu: 0.25-0.35 s a step on 2 cores)
 
 
 class Quiet:
@@ -104,8 +105,9 @@ def budget(profile, config):
     elif config.epochs is not None:
         steps, reason = config.epochs * per_epoch, f"--epochs {config.epochs}"
     else:
-        steps = int(min(max(20 * per_epoch, STEPS[0]), STEPS[1]))
-        reason = f"{train} training images: 20 epochs, within {STEPS[0]}..{STEPS[1]} steps"
+        low, high = STEPS[profile.get("device", "cpu")]
+        steps = int(min(max(BUDGET_EPOCHS * per_epoch, low), high))
+        reason = f"{train} training images: {BUDGET_EPOCHS} epochs, within {low}..{high} steps"
     epochs = config.epochs if config.epochs is not None else max(1, math.ceil(steps / per_epoch))
     out = {"steps": (steps, reason), "epochs": (epochs, f"{steps} steps of {per_epoch} per epoch")}
     out["patience"] = (max(5, epochs // 3), "a third of the epochs (at least 5)")

@@ -19,6 +19,33 @@ from apps.segmenter.tiles import ExtractTiles, StitchTiles
 from shared.layers.unet_conv_block import UNetConvBlock
 from shared.layers.unet_up_block import UNetUpBlock
 
+
+@keras.saving.register_keras_serializable(package="annsuite")
+class BilinearUpsample(keras.layers.Layer):
+    """(N, H, W, C) -> (N, factor*H, factor*W, C), bilinear, for inputs of any size.
+
+    The FCN's up-sampling. Keras' `UpSampling2D(interpolation="bilinear")`
+    fails inside `fit` on images of unknown size (a symbolic shape used as a
+    Python bool, TensorFlow 2.21 / Keras 3.15); this resizes to the
+    dynamic shape times `factor`.
+    """
+
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = int(factor)
+
+    def call(self, inputs):
+        size = tf.shape(inputs)[1:3] * self.factor
+        return tf.cast(tf.image.resize(inputs, size, method="bilinear"), inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        scaled = [None if side is None else side * self.factor for side in input_shape[1:3]]
+        return (input_shape[0], *scaled, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
 # Registered by their modules; named here so that model.keras loads after `import apps`.
 NETWORK_CLASSES = (UNetConvBlock, UNetUpBlock, SoftDiceLoss, CrossEntropyDiceLoss, PixelAccuracy, ExtractTiles,
                    StitchTiles)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keras
 
+from apps.segmenter.layers import BilinearUpsample
 from apps.segmenter.losses import make_loss, segmentation_metrics
 from shared.backbones import build_backbone, split_backbone
 from shared.errors import UsageError
@@ -71,7 +72,7 @@ def build_fcn(config, image_shape, num_classes):
     x = keras.layers.Dropout(config.dropout, name="fc_dropout")(x)
     x = ConvBlock(units, 1, batch_norm=False, name="fc2")(x)
     heatmaps = keras.layers.Conv2D(num_classes, 1, name="heatmaps")(x)
-    x = keras.layers.UpSampling2D(2**config.depth, interpolation="bilinear", name="upsample")(heatmaps)
+    x = BilinearUpsample(2**config.depth, name="upsample")(heatmaps)
     outputs = keras.layers.Activation("softmax", dtype="float32", name="classes")(x)
     return keras.Model(images, outputs, name="fcn")
 

@@ -7,7 +7,7 @@ import pytest
 from apps.segmenter.config import SegmenterConfig
 from apps.segmenter.evaluation import scores
 from apps.segmenter.losses import CrossEntropyDiceLoss, PixelAccuracy, SoftDiceLoss
-from apps.segmenter.model import build_model
+from apps.segmenter.model import build_model, compile_model
 
 
 @pytest.mark.parametrize("model,upsampling", [("unet", "transpose"), ("unet", "nearest"), ("fcn", "transpose")])
@@ -65,3 +65,23 @@ def test_config_checks_quote_the_value():
         SegmenterConfig(dropout=1.0)
     with pytest.raises(ValueError, match="48"):
         SegmenterConfig(image_size=48, depth=5)
+
+
+def test_fcn_trains_on_images_of_unknown_size_and_reloads(tmp_path):
+    """A data folder's crops reach fit without a static size (Keras' bilinear UpSampling2D failed there)."""
+    import tensorflow as tf
+
+    config = SegmenterConfig(model="fcn", depth=2, base_filters=4, loss="ce+dice")
+    model, _ = build_model(config, (None, None, 3), 3)
+    compile_model(model, config, ["a", "b", "c"])
+    images = np.random.default_rng(0).uniform(0, 255, (4, 16, 24, 3)).astype("float32")
+    masks = np.random.default_rng(1).integers(0, 3, (4, 16, 24)).astype("int32")
+    data = tf.data.Dataset.from_generator(
+        lambda: iter([(images[:2], masks[:2]), (images[2:], masks[2:])]),
+        output_signature=(tf.TensorSpec((None, None, None, 3), tf.float32), tf.TensorSpec((None, None, None), tf.int32)))
+    assert data.element_spec[0].shape[1] is None
+    model.fit(data, epochs=1, verbose=0)
+    path = tmp_path / "fcn.keras"
+    model.save(path)
+    again = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(again.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-5)
