@@ -37,7 +37,7 @@ class ChatbotConfig(TrainConfig):
     fine_tune_encoder: bool = option(False, "after the projections (trained on cached encoder outputs), fine-tune the pretrained backbone too (slow on CPU)")
     fine_tune_epochs: int = option(1, "epochs of --fine-tune-encoder's phase")
     fine_tune_learning_rate: float = option(3e-5, "peak learning rate of --fine-tune-encoder's phase")
-    projection_dim: int = option(128, "size of the retrieval embedding space")
+    projection_dim: int = option(128, "size of the retrieval embedding space (from scratch; with the pretrained encoder the projection keeps its size and starts as the identity)")
     heads: int = option(8, "retrieval: attention heads pooling the words of the context (and of a response)")
     similarity_scale: float = option(20.0, "retrieval: cosine similarities are multiplied by this before the softmax")
     decoding: str = option("greedy", "generative decoding (chat, export)", DECODINGS)
