@@ -22,7 +22,7 @@ SCENES = {"image_size": 64, "batch_size": 16, "warmup_fraction": 0.0, "epochs": 
 # Annotated files (a few hundred photos, trained from scratch on a CPU).
 FILES = {"image_size": 128, "batch_size": 8, "warmup_fraction": 0.05}
 FILE_STEPS = (600, 2400)  # budget in optimizer steps: (fewest, most)
-FILE_EPOCHS = 60  # passes over the training images the budget aims at, within FILE_STEPS
+FILE_EPOCHS = 80  # passes over the training images the budget aims at, within FILE_STEPS (kangaroo: 60 passes, 840 steps, test mAP@0.5 0.47 in 472 s; validation still rising)
 PATIENCE_FRACTION = 0.35  # patience, as a fraction of the epochs (the schedule decays to the end)
 SCAN_OPTIONS = ("image_size", "batch_size", "warmup_fraction")
 SOURCES = {"scenes": "the generated scenes", "files": "annotated image files"}
