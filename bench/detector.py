@@ -11,6 +11,13 @@ train call for the app: data checks, per-epoch mAP, TensorBoard,
 checkpoints, test scoring; fit alone for the plain script), inference
 images/second (model + NMS on the test images) of both, their ratios, and
 mAP@0.5 and mAP@[.5:.95] of both.
+
+`models` (issue 23) adds the course's three detectors side by side, each
+the app's whole `train` call with `--model` at the same budget and on the
+same split: single_stage, two_stage (Faster R-CNN made small) and
+sliding_window (with its classifier evaluations per image), each with
+mAP@0.5, mAP@[.5:.95], training and inference images/second.
+`python -m bench detector --only models` runs only those rows.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ log = logging.getLogger("annsuite")
 
 BUDGET = {"epochs": 6, "num_scenes": 900}
 # Every option the app would resolve from the data is given, so that both sides train the same thing.
+MODELS = ("single_stage", "two_stage", "sliding_window")
 REAL_BUDGET = {"epochs": 20, "image_size": 128, "min_level": 3, "max_level": 5, "anchor_size": 4.0,
                "aspect_ratios": "0.5,1.0,2.0", "warmup_fraction": 0.0, "batch_size": 8,
                "test_fraction": 0.2, "validation_fraction": 0.1}
@@ -88,9 +96,13 @@ def encode_all(examples, anchors, config):
 
 def inference(model, examples, anchors, config, class_names):
     from apps.detector.evaluation import coco_metrics, predict_detections
+    from apps.detector.two_stage_hooks import predict_two_stage
 
     started = time.time()
-    found = predict_detections(model, examples.images, anchors, config)
+    if config.model == "two_stage":  # class-specific boxes of proposals, not anchor offsets
+        found, _ = predict_two_stage(model, examples.images, config)
+    else:
+        found = predict_detections(model, examples.images, anchors, config)
     seconds = time.time() - started
     metrics = coco_metrics(examples.boxes, examples.classes, found, class_names)
     return metrics, round(len(examples) / seconds, 2)
@@ -127,25 +139,41 @@ def app_run(argv, data, anchors, config):
         seconds = time.time() - started
         trained = APP.load(Path(tmp) / "run")
         _, per_second = inference(trained.network, data.test, anchors, config, data.class_names)
+    extra = {key: metrics[key] for key in ("classifier_evaluations_per_image",) if key in metrics}
     return {"map50": metrics["test"]["map50"], "map": metrics["test"]["map"], "train_seconds": round(seconds, 2),
-            "epochs": metrics["epochs"],
+            "epochs": metrics["epochs"], **extra,
             "train_images_per_second": round(len(data.train) * metrics["epochs"] / seconds, 2),
             "inference_images_per_second": per_second}
 
 
-def compare(budget, data_path=None):
-    """One measurement: app vs plain on one data set at one budget."""
+def prepared(budget, data_path=None, **options):
+    """(values, config, data, anchors, argv) of one data set at one budget."""
     from apps.detector.boxes import anchors_for
     from apps.detector.config import DetectorConfig
     from apps.detector.data import load_data
 
-    values = dict(budget, **({"data": str(data_path), "skip_bad": True} if data_path else {}))
+    values = dict(budget, **({"data": str(data_path), "skip_bad": True} if data_path else {}), **options)
     config = DetectorConfig(patience=0, augment=False, **values)
     data = load_data(config)
     anchors = anchors_for(config, data.image_size)
     argv = ["--patience", "0", "--no-augment"]
     for key, value in values.items():
         argv += [f"--{key.replace('_', '-')}"] if value is True else [f"--{key.replace('_', '-')}", str(value)]
+    return values, config, data, anchors, argv
+
+
+def compare_models(budget, data_path=None):
+    """The three detectors of the course, each the app's train call with --model, at one budget."""
+    rows = {}
+    for model in MODELS:
+        _, config, data, anchors, argv = prepared(budget, data_path, model=model)
+        rows[model] = app_run(argv, data, anchors, config)
+    return {"data": data_path or "scenes", "budget": budget, "models": rows}
+
+
+def compare(budget, data_path=None):
+    """One measurement: app vs plain on one data set at one budget."""
+    values, config, data, anchors, argv = prepared(budget, data_path)
     app = app_run(argv, data, anchors, config)
     plain = plain_script(data, anchors, config)
     return {"data": data_path or "scenes", "budget": values, "app": app, "plain_keras": plain,
@@ -156,9 +184,13 @@ def compare(budget, data_path=None):
 
 
 def run(args):
-    """`python -m bench detector [--data KANGAROO_OR_OTHER_FOLDER]`."""
-    result = {"scenes": compare(BUDGET)}
+    """`python -m bench detector [--data KANGAROO_OR_OTHER_FOLDER] [--only models]`."""
+    only_models = (getattr(args, "only", None) or "") == "models"
+    result = {} if only_models else {"scenes": compare(BUDGET)}
+    result["models_scenes"] = compare_models(BUDGET)
     if getattr(args, "data", None):
-        result["real"] = compare(REAL_BUDGET, args.data)
+        if not only_models:
+            result["real"] = compare(REAL_BUDGET, args.data)
+        result["models_real"] = compare_models(REAL_BUDGET, args.data)
     log.info("detector bench: %s", result)
     return result

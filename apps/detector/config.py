@@ -65,6 +65,8 @@ class DetectorConfig(TrainConfig):
     roi: str = option("pool", "two_stage: pool (the shared RoiPooling, Fast R-CNN) or align (bilinear crops)",
                       ROI_KINDS)
     roi_size: int = option(7, "two_stage: side of the pooled feature of each region")
+    roi_channels: int = option(16, "two_stage: channels of the map the regions are pooled from (a 1x1 "
+                               "convolution of the finest pyramid level; 0: the level itself)")
     roi_samples: int = option(32, "two_stage: regions per image the box head learns on (at most 1/4 objects)")
     window_size: int = option(16, "sliding_window: side of the crops the classifier sees")
     augment: bool = option(True, "random flips, scale/crop and colour changes that keep boxes right")
@@ -82,6 +84,7 @@ class DetectorConfig(TrainConfig):
                      "roi_size", "roi_samples", "window_size"):
             check_positive(self, name)
         check_positive(self, "head_convs", allow_zero=True)
+        check_positive(self, "roi_channels", allow_zero=True)
         if self.image_size is not None and (self.image_size < 32 or self.image_size % 2**self.max_level):
             raise ValueError(f"image_size must be >= 32 and a multiple of 2**max_level, got {self.image_size!r}")
         if not 1 <= self.min_level <= self.max_level <= 7:

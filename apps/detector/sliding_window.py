@@ -28,7 +28,7 @@ from apps.detector.two_stage import RoiAlign
 from apps.detector.two_stage_data import target_dataset
 
 SAMPLES = 64
-POSITIVE_FRACTION = 0.25
+POSITIVE_FRACTION = 0.5
 
 
 @keras.saving.register_keras_serializable(package="annsuite")
@@ -133,15 +133,20 @@ class SlidingWindowDetector(keras.Model):
 
 
 def crop_classifier(window_size, width, num_classes):
-    """(window_size, window_size, 3) crop in [0, 255] -> C + 1 logits: three conv stages, one hidden layer."""
+    """(window_size, window_size, 3) crop in [0, 255] -> C + 1 logits: three conv stages, one hidden layer.
+
+    Flattened, not globally pooled: a crop that holds a whole object and one
+    that cuts it, or holds it small in a corner, differ by where the object is.
+    """
     crops = keras.Input((window_size, window_size, 3), name="crops")
     x = keras.layers.Rescaling(1.0 / 255.0)(crops)
     for stage, filters in enumerate((width, 2 * width, 4 * width)):
-        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", kernel_initializer="he_normal",
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal",
                                 name=f"conv{stage + 1}")(x)
+        x = keras.layers.ReLU()(keras.layers.BatchNormalization(name=f"norm{stage + 1}")(x))
         if stage < 2:
             x = keras.layers.MaxPooling2D(2)(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Flatten()(x)  # where in the crop the object lies is the question: no global pooling
     x = keras.layers.Dense(4 * width, activation="relu", name="hidden")(x)
     return keras.Model(crops, keras.layers.Dense(num_classes + 1, name="logits")(x), name="crop_classifier")
 

@@ -2,8 +2,9 @@
 
     images -> backbone -> pyramid -> RPN (objectness + deltas of every anchor)
       -> proposals (decode, clip, drop tiny boxes, NMS, top `--proposals`)
-      -> RoI pooling of P_min under each proposal (`--roi pool`: the shared
-         RoiPooling, Fast R-CNN; `--roi align`: bilinear samples)
+      -> RoI pooling under each proposal of P_min (after a 1x1 convolution to
+         `--roi-channels`) (`--roi pool`: the shared RoiPooling, Fast R-CNN;
+         `--roi align`: RoI Align, one bilinear sample per bin)
       -> head: 2 fully connected layers -> C + 1 class logits and
          class-specific box deltas (4 per class)
 
@@ -235,9 +236,12 @@ def build_two_stage(config, image_size, num_classes):
     backbone = load_backbone(config, image_shape)
     images = keras.Input(image_shape, name="images")
     levels = pyramid(images, backbone, config)
-    outputs = {"feature": levels[0], **rpn_heads(levels, config.fpn_filters, config.anchors_per_location)}
+    pooled = levels[0]
+    if config.roi_channels:  # fewer channels to pool: RoiPooling's cost grows with them
+        pooled = keras.layers.Conv2D(config.roi_channels, 1, activation="relu", name="roi_features")(pooled)
+    outputs = {"feature": pooled, **rpn_heads(levels, config.fpn_filters, config.anchors_per_location)}
     features = keras.Model(images, outputs, name="features")
-    head = box_head(config.roi_size, config.fpn_filters, num_classes)
+    head = box_head(config.roi_size, pooled.shape[-1], num_classes)
     model = TwoStageDetector(
         features, head, image_size, num_classes, config.min_level, config.max_level, config.num_scales,
         config.ratios, config.anchor_size, proposals=config.proposals, test_proposals=config.test_proposals,
