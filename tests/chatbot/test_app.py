@@ -244,7 +244,7 @@ def test_bad_input_exits_2_with_one_line_and_no_run_folder(tmp_path):
     bad.write_text('{"turns": ["hello", "hi"]}\n{"turns": ["hello"\n', encoding="utf-8")
     run_dir = tmp_path / "never"
     process = subprocess.run([sys.executable, "-m", "apps.chatbot", "train", "--data", str(bad),
-                              "--run-dir", str(run_dir)], capture_output=True, text=True, timeout=120)
+                              "--run-dir", str(run_dir)], capture_output=True, text=True, timeout=600)
     assert process.returncode == 2
     last = process.stderr.strip().splitlines()[-1]
     assert last.startswith("python -m apps.chatbot: error: ") and f"{bad}:2: malformed JSON" in last

@@ -240,7 +240,7 @@ def test_bad_command_lines_exit_2_with_one_line(argv, fragment, capsys):
 
 def test_command_line_process_exit_code(tmp_path):
     done = subprocess.run([sys.executable, "-m", "apps.classifier", "train", "--backbone", "nope"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1, done.stderr  # no TensorFlow start-up chatter either
     assert done.stderr.startswith("python -m apps.classifier: error:") and "nope" in done.stderr

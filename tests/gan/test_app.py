@@ -148,7 +148,7 @@ def test_wrong_model_for_a_verb_and_bad_data_exit_2(dcgan_run, tmp_path, capsys)
 
 def test_help_from_the_command_line():
     result = subprocess.run([sys.executable, "-m", "apps.gan", "--help"], capture_output=True, text=True,
-                            timeout=120)
+                            timeout=600)
     assert result.returncode == 0
     verbs = ("train", "evaluate", "predict", "sample", "reconstruct", "export", "export-encoder")
     assert all(verb in result.stdout for verb in verbs)

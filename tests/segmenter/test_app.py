@@ -231,5 +231,5 @@ def test_bad_mask_exits_2_naming_the_file_before_any_run_folder(tmp_path, capsys
 
 def test_command_line_process_help():
     done = subprocess.run([sys.executable, "-m", "apps.segmenter", "train", "--help"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and "--upsampling" in done.stdout and "--ignore-index" in done.stdout

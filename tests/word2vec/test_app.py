@@ -216,7 +216,7 @@ def test_unknown_word_is_a_usage_error(trained, capsys):
 
 def test_command_line_process_exit_code():
     done = subprocess.run([sys.executable, "-m", "apps.word2vec", "train", "--dim", "-3"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "dim must be > 0, got -3" in done.stderr and "Traceback" not in done.stderr
 
 
