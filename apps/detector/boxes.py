@@ -146,3 +146,22 @@ def detect(outputs, anchors, image_size, config):
     boxes = decode_boxes(anchors, outputs["boxes"], image_size)
     return non_max_suppression(boxes, outputs["classes"][..., 1:], config.iou_threshold,
                                config.score_threshold, config.max_detections, config.nms)
+
+
+def detection_outputs(found, shapes, image_size, class_names):
+    """The detectors' outputs from NMS results: boxes in each input image's pixels, labels by name."""
+    shapes = tf.cast(shapes, tf.float32)
+    factor = tf.stack([shapes[:, 1], shapes[:, 0], shapes[:, 1], shapes[:, 0]], axis=1) / image_size
+    classes = found["classes"]
+    labels = tf.where(classes >= 0, tf.gather(tf.constant(class_names), tf.maximum(classes, 0)), "")
+    return {"boxes": found["boxes"] * factor[:, None, :], "scores": found["scores"], "classes": classes,
+            "labels": labels, "num_detections": found["num_detections"]}
+
+
+def detection_output_spec(batch, limit):
+    """The KerasTensors of `detection_outputs` (`limit` detections per image)."""
+    return {"boxes": keras.KerasTensor((batch, limit, 4), "float32"),
+            "scores": keras.KerasTensor((batch, limit), "float32"),
+            "classes": keras.KerasTensor((batch, limit), "int32"),
+            "labels": keras.KerasTensor((batch, limit), "string"),
+            "num_detections": keras.KerasTensor((batch,), "int32")}

@@ -16,7 +16,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from apps.detector.boxes import decode_boxes, make_anchors, non_max_suppression
+from apps.detector.boxes import (
+    decode_boxes,
+    detection_output_spec,
+    detection_outputs,
+    make_anchors,
+    non_max_suppression,
+)
 from apps.detector.losses import BoxLoss, FocalLoss
 from apps.detector.sliding_window import SlidingWindowDetector
 from apps.detector.two_stage_layers import NETWORK_CLASSES as TWO_STAGE_CLASSES
@@ -106,20 +112,10 @@ class AnchorDetections(keras.layers.Layer):
         boxes = decode_boxes(tf.constant(self.anchors), tf.cast(offsets, tf.float32), self.image_size)
         found = non_max_suppression(boxes, tf.cast(probabilities, tf.float32)[..., 1:], self.iou_threshold,
                                     self.score_threshold, self.max_detections, self.nms)
-        shapes = tf.cast(shapes, tf.float32)
-        factor = tf.stack([shapes[:, 1], shapes[:, 0], shapes[:, 1], shapes[:, 0]], axis=1) / self.image_size
-        classes = found["classes"]
-        labels = tf.where(classes >= 0, tf.gather(tf.constant(self.class_names), tf.maximum(classes, 0)), "")
-        return {"boxes": found["boxes"] * factor[:, None, :], "scores": found["scores"], "classes": classes,
-                "labels": labels, "num_detections": found["num_detections"]}
+        return detection_outputs(found, shapes, self.image_size, self.class_names)
 
     def compute_output_spec(self, inputs):
-        batch, limit = inputs[0].shape[0], self.max_detections
-        return {"boxes": keras.KerasTensor((batch, limit, 4), "float32"),
-                "scores": keras.KerasTensor((batch, limit), "float32"),
-                "classes": keras.KerasTensor((batch, limit), "int32"),
-                "labels": keras.KerasTensor((batch, limit), "string"),
-                "num_detections": keras.KerasTensor((batch,), "int32")}
+        return detection_output_spec(inputs[0].shape[0], self.max_detections)
 
     def get_config(self):
         return {**super().get_config(), "class_names": self.class_names, "image_size": self.image_size,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from apps.detector.boxes import detection_output_spec, detection_outputs
 from apps.detector.two_stage import RoiAlign, TwoStageDetector
 
 # Registered by their module; named here for `apps.detector.layers`.
@@ -72,20 +73,10 @@ class ProposalDetections(keras.layers.Layer):
     def call(self, inputs):
         boxes, probabilities, shapes = inputs
         found = class_box_nms(boxes, probabilities, self.iou_threshold, self.score_threshold, self.max_detections)
-        shapes = tf.cast(shapes, tf.float32)
-        factor = tf.stack([shapes[:, 1], shapes[:, 0], shapes[:, 1], shapes[:, 0]], axis=1) / self.image_size
-        classes = found["classes"]
-        labels = tf.where(classes >= 0, tf.gather(tf.constant(self.class_names), tf.maximum(classes, 0)), "")
-        return {"boxes": found["boxes"] * factor[:, None, :], "scores": found["scores"], "classes": classes,
-                "labels": labels, "num_detections": found["num_detections"]}
+        return detection_outputs(found, shapes, self.image_size, self.class_names)
 
     def compute_output_spec(self, inputs):
-        batch, limit = inputs[0].shape[0], self.max_detections
-        return {"boxes": keras.KerasTensor((batch, limit, 4), "float32"),
-                "scores": keras.KerasTensor((batch, limit), "float32"),
-                "classes": keras.KerasTensor((batch, limit), "int32"),
-                "labels": keras.KerasTensor((batch, limit), "string"),
-                "num_detections": keras.KerasTensor((batch,), "int32")}
+        return detection_output_spec(inputs[0].shape[0], self.max_detections)
 
     def get_config(self):
         return {**super().get_config(), "class_names": self.class_names, "image_size": self.image_size,
