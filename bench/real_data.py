@@ -75,6 +75,13 @@ def run_case(case, shared_data):
             "resolved": {k: v.get("value") for k, v in config.get("resolved", {}).items()}}
 
 
+def met(row):
+    """yes/no, or "-" for a reference row without a bar (e.g. the FCN beside the U-Net)."""
+    if row["bar"] is None:
+        return "- (reference)" if row["passes"] is not False else "no (time)"
+    return "yes" if row["passes"] else "no"
+
+
 def table(rows):
     lines = ["| case | metric | value | bar | time | cores | bar met |", "|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -84,7 +91,7 @@ def table(rows):
         bar = f"{row['bar'][0]} {row['bar'][1]}" if row["bar"] else ""
         limit = f" (< {row['minutes_bar']} min)" if row["minutes_bar"] else ""
         lines.append(f"| {row['name']} | {row['metric']} | {row['value']} | {bar}{limit} | "
-                     f"{row['seconds']:.0f} s | {row.get('cpus', '?').split()[0]} | {'yes' if row['passes'] else 'no'} |")
+                     f"{row['seconds']:.0f} s | {row.get('cpus', '?').split()[0]} | {met(row)} |")
     return "\n".join(lines)
 
 
