@@ -44,7 +44,8 @@ def test_fitted_levels_and_sizes_cover_the_boxes():
     sides = np.stack([anchors[:, 2] - anchors[:, 0], anchors[:, 3] - anchors[:, 1]], axis=1)
     best = anchorfit.shape_iou(shapes, np.unique(sides, axis=0)).max(axis=1)
     assert best.min() > 0.5  # every box has an anchor shape a positive match can come from
-    assert 1 <= fit["min_level"] <= fit["max_level"] <= 6 and fit["max_level"] - fit["min_level"] < 3
+    # 16-px boxes: anchor size 4 x stride 4 (level 2); 90-px boxes: 4 x 16 (level 4) and its larger scale
+    assert (fit["min_level"], fit["max_level"], fit["anchor_size"]) == (2, 4, 4.0)
 
 
 def test_the_scenes_resolve_to_the_values_the_app_always_had():

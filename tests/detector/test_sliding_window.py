@@ -60,7 +60,12 @@ def test_training_crops_are_a_sample_of_object_and_background_windows():
     assert images.shape == (2, 64, 64, 3) and labels.shape == (2, len(windows))
     assert (labels >= 0).sum(axis=1).tolist() == [SAMPLES, SAMPLES]
     objects = labels[0][labels[0] > 0]
-    assert 1 <= len(objects) <= SAMPLES * POSITIVE_FRACTION and set(objects) == {3}  # class 2 -> label 3
+    box = np.array([8.0, 8.0, 24.0, 24.0])
+    overlap = np.prod(np.clip(np.minimum(windows[:, 2:], box[2:]) - np.maximum(windows[:, :2], box[:2]), 0, None), 1)
+    areas = np.prod(windows[:, 2:] - windows[:, :2], axis=1)
+    matching = int((overlap / (areas + 256.0 - overlap) >= config.positive_iou).sum())
+    assert 0 < matching <= SAMPLES * POSITIVE_FRACTION  # the set-up: every matching window fits the sample
+    assert len(objects) == matching and set(objects) == {3}  # all of them taken; class 2 -> label 3
     assert (labels[1] > 0).sum() == 0  # no boxes: background crops only
 
 
