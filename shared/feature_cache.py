@@ -149,3 +149,17 @@ def cache_features(encoder, inputs, path=None, batch_size=256, key=None, extra="
     os.replace(partial, file)
     log.info("features: %d examples encoded and cached in %s", count, file)
     return features
+
+
+def cache_features_by_length(encoder, inputs, lengths, path=None, batch_size=256):
+    """`cache_features` with the examples encoded shortest first (so each batch can be cut to its
+    longest example), returned in their original order. `lengths`: one number per example."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    if isinstance(inputs, dict):
+        ordered = {name: _as_array(value)[order] for name, value in inputs.items()}
+    else:
+        ordered = _as_array(inputs)[order]
+    features = cache_features(encoder, ordered, path=path, batch_size=batch_size)
+    unsorted = np.empty_like(features)
+    unsorted[order] = features
+    return unsorted

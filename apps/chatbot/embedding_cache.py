@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from apps.chatbot.preprocessing import join_turns
-from shared.feature_cache import cache_features
+from shared.feature_cache import cache_features_by_length
 
 ENCODE_BATCH = 128
 
@@ -47,13 +47,11 @@ def text_key(item):
     return item if isinstance(item, str) else join_turns(item)
 
 
-def length_order(inputs):
-    """Rows sorted by their padding mask's length (stable), when the inputs have one."""
+def text_lengths(inputs):
+    """Each row's padding-mask length (all zeros, so the order is kept, when the inputs have no mask)."""
     masks = [value for name, value in inputs.items() if name.endswith("padding_mask")]
     count = len(next(iter(inputs.values())))
-    if not masks:
-        return np.arange(count)
-    return np.argsort(np.asarray(masks[0]).sum(axis=1), kind="stable")
+    return np.asarray(masks[0]).sum(axis=1) if masks else np.zeros(count, "int64")
 
 
 def cached_vectors(encoder, make_inputs, items, path=None, batch_size=ENCODE_BATCH):
@@ -73,10 +71,6 @@ def cached_vectors(encoder, make_inputs, items, path=None, batch_size=ENCODE_BAT
     first = dict(zip(keys, items))  # one item per distinct key, in first-seen order
     distinct = list(first)
     inputs = {name: np.asarray(value) for name, value in make_inputs([first[k] for k in distinct]).items()}
-    order = length_order(inputs)
-    sorted_inputs = {name: value[order] for name, value in inputs.items()}
-    vectors = cache_features(encoder, sorted_inputs, path=path, batch_size=batch_size)
-    unsorted = np.empty_like(vectors)
-    unsorted[order] = vectors
+    unsorted = cache_features_by_length(encoder, inputs, text_lengths(inputs), path, batch_size)
     index = {key: i for i, key in enumerate(distinct)}
     return unsorted[[index[key] for key in keys]].astype("float32")

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from shared.feature_cache import cache_features
+from shared.feature_cache import cache_features_by_length
 from shared.phases import Phase
 from shared.training import fit_phase
 
@@ -60,12 +60,8 @@ def token_arrays(preprocessor, texts, batch_size=1024):
 def cached_text_features(encoder, preprocessor, texts, path):
     """(len(texts), dim) features, encoded shortest texts first, in the original order."""
     inputs = token_arrays(preprocessor, list(texts))
-    order = np.argsort(inputs["padding_mask"].sum(axis=1), kind="stable")
-    features = cache_features(encoder, {name: value[order] for name, value in inputs.items()},
-                              path=path, batch_size=ENCODE_BATCH)
-    unsorted = np.empty_like(features)
-    unsorted[order] = features
-    return unsorted.astype("float32")
+    features = cache_features_by_length(encoder, inputs, inputs["padding_mask"].sum(axis=1), path, ENCODE_BATCH)
+    return features.astype("float32")
 
 
 def head_model(network, feature_dim):

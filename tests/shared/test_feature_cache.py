@@ -81,3 +81,20 @@ def test_wrong_length_file_is_recomputed(tmp_path):
     features = cache_features(encoder, inputs(4), path=tmp_path)
     assert encoder.examples == 4 and features.shape == (4, 3)
     assert np.load(cache_file(tmp_path, key)).shape == (4, 3)
+
+
+def test_by_length_encodes_shortest_first_and_returns_the_original_order(tmp_path):
+    from shared.feature_cache import cache_features_by_length
+
+    seen = []
+
+    def encoder(batch):
+        seen.append(np.asarray(batch["length"]).tolist())
+        return np.asarray(batch["value"], "float32")[:, None] * 10.0
+
+    inputs = {"value": np.arange(6, dtype="float32"), "length": np.array([5, 1, 4, 1, 3, 2])}
+    features = cache_features_by_length(encoder, inputs, inputs["length"], tmp_path, batch_size=2)
+    np.testing.assert_array_equal(features[:, 0], np.arange(6) * 10.0)  # the original order
+    assert seen == [[1, 1], [2, 3], [4, 5]]  # batches of similar lengths, shortest first
+    assert cache_features_by_length(encoder, inputs, inputs["length"], tmp_path, 2).tolist() == features.tolist()
+    assert len(seen) == 3  # read back from the cache, not encoded again
